@@ -1,0 +1,73 @@
+# Neural-network basics with Keras and TensorFlow: every command a learner or CI needs.
+# `make help` lists them; `make lesson-01` sets everything up on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+ARGS   ?=
+LESSONS := $(sort $(wildcard lessons/lesson_[0-9][0-9]_*.py))
+
+.DEFAULT_GOAL := help
+.PHONY: help setup data lessons test bench lint notebooks clean distclean
+
+help:  ## list the commands and the lessons
+	@echo "Usage: make <target> [ARGS=\"--quick --seed 3\"]"
+	@echo
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
+	@echo
+	@echo "Lessons (run in order; each prints a report and writes outputs/lesson-NN/):"
+	@for f in $(LESSONS); do \
+	  n=$$(basename $$f | cut -d_ -f2); \
+	  t=$$(grep -m1 -E '^# # ' $$f | sed -E 's/^# # //'); \
+	  printf "  make lesson-%s\t%s\n" "$$n" "$$t" | expand -t 22; \
+	done
+
+setup: $(STAMP)  ## create .venv and install the pinned requirements (idempotent)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; ok = (3, 10) <= v <= (3, 13); \
+	  print(f"Python {v[0]}.{v[1]} found at {sys.executable}."); \
+	  sys.exit(0 if ok else "TensorFlow 2.21 needs Python 3.10 to 3.13. Install one of those and run: make setup PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+	@echo "Set-up complete: $(VENV) holds TensorFlow, Keras and the course library."
+
+data: setup  ## download / prepare and verify every data set (offline-first)
+	$(PY) -m datasets prepare
+
+lesson-%:  ## run lesson NN, e.g. make lesson-01 ARGS="--quick --seed 3"
+	@f=$$(ls lessons/lesson_$*_*.py 2>/dev/null | head -n1); \
+	if [ -z "$$f" ]; then \
+	  echo "There is no lesson $* here. Available: $$(ls lessons/lesson_[0-9][0-9]_*.py | sed -E 's/.*lesson_([0-9]+)_.*/\1/' | tr '\n' ' ')(see: make help)"; \
+	  exit 2; \
+	fi; \
+	$(MAKE) --no-print-directory setup && $(PY) -m lessons.$$(basename $$f .py) $(ARGS)
+
+lessons: setup  ## run every lesson in order with default settings
+	@for f in $(LESSONS); do $(PY) -m lessons.$$(basename $$f .py) $(ARGS) || exit 1; done
+
+test: setup data  ## run the test suite (offline; every lesson in --quick mode)
+	$(PY) -m pytest $(ARGS)
+
+bench: setup  ## benchmark the custom layers/optimizers/loop against the Keras built-ins
+	$(PY) -m bench $(ARGS)
+
+lint: setup  ## ruff: style and errors
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+notebooks: setup  ## turn every lesson into a Jupyter notebook under notebooks/
+	@mkdir -p notebooks
+	@for f in $(LESSONS); do $(VENV)/bin/jupytext --quiet --to ipynb -o notebooks/$$(basename $$f .py).ipynb $$f || exit 1; done
+	@echo "Notebooks written to notebooks/ (open with Jupyter; run from the repository root)."
+
+clean:  ## remove outputs, notebooks and caches (keeps .venv and data/)
+	rm -rf outputs notebooks .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +
+
+distclean: clean  ## also remove .venv and the prepared data in data/
+	rm -rf $(VENV) data *.egg-info
