@@ -14,7 +14,7 @@ LESSONS := $(sort $(wildcard lessons/lesson_[0-9][0-9]_*.py))
 help:  ## list the commands and the lessons
 	@echo "Usage: make <target> [ARGS=\"--quick --seed 3\"]"
 	@echo
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
+	@grep -E '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z%-]+):.*## (.*)/  make \1\t\2/' | sed 's/lesson-%/lesson-NN/' | expand -t 22
 	@echo
 	@echo "Lessons (run in order; each prints a report and writes outputs/lesson-NN/):"
 	@for f in $(LESSONS); do \
@@ -39,10 +39,10 @@ $(STAMP): requirements.txt pyproject.toml
 data: setup  ## download / prepare and verify every data set (offline-first)
 	$(PY) -m datasets prepare
 
-lesson-%:  ## run lesson NN, e.g. make lesson-01 ARGS="--quick --seed 3"
+lesson-%:  ## run one lesson, e.g. make lesson-01 ARGS="--quick --seed 3"
 	@f=$$(ls lessons/lesson_$*_*.py 2>/dev/null | head -n1); \
 	if [ -z "$$f" ]; then \
-	  echo "There is no lesson $* here. Available: $$(ls lessons/lesson_[0-9][0-9]_*.py | sed -E 's/.*lesson_([0-9]+)_.*/\1/' | tr '\n' ' ')(see: make help)"; \
+	  echo "There is no lesson $* here. Available: $$(ls lessons/lesson_[0-9][0-9]_*.py 2>/dev/null | sed -E 's/.*lesson_([0-9]+)_.*/\1/' | tr '\n' ' ')(see: make help)"; \
 	  exit 2; \
 	fi; \
 	$(MAKE) --no-print-directory setup && $(PY) -m lessons.$$(basename $$f .py) $(ARGS)
