@@ -1,0 +1,22 @@
+"""custom_layers: the course's neural-network building blocks, written from scratch for Keras 3.
+
+Every piece is a drop-in for its Keras built-in (same arguments, same numbers) and is
+registered for saving, so it works in your own models::
+
+    import keras
+    import custom_layers
+
+    model = keras.Sequential([
+        keras.Input((10,)),
+        custom_layers.layers.Dense(16, activation="gelu"),   # our Dense, our gelu
+        custom_layers.layers.Dense(1),
+    ])
+    model.compile(optimizer="adam", loss=custom_layers.losses.BinaryCrossentropy(from_logits=True))
+
+Modules: ``activations`` (functions and their derivatives), ``layers`` (Dense, PReLU, ...),
+``losses`` (MSE, binary and sparse categorical cross-entropy).
+"""
+
+from custom_layers import activations, layers, losses
+
+__all__ = ["activations", "layers", "losses"]

@@ -1,0 +1,320 @@
+"""Activation functions, written out, each with its derivative.
+
+A neuron computes ``a = f(z)`` with ``z = W·x + b``; ``f`` is what makes a network
+non-linear. Every function here:
+
+* matches ``keras.activations`` / ``tf.nn`` (values and gradients, float32: 1e-6 abs / 1e-5 rel),
+* stays finite at the extremes (``|z| = 1e4``): no ``exp`` of a large positive number,
+  not even in the branch of a ``where`` that is thrown away (``where`` still
+  back-propagates through both branches, and ``0 · inf = nan``),
+* is registered as ``"custom_layers>name"``, so models that use it save and load.
+
+Use one in any Keras layer by object, ``keras.layers.Dense(4, activation=gelu)``; the
+course's own layers also take the plain name, ``custom_layers.layers.Dense(4,
+activation="gelu")``, through :func:`get`. (Keras 3.15's ``keras.activations.get``
+only looks plain strings up among its built-ins; a registered name resolves through
+``keras.activations.deserialize("custom_layers>gelu")``, and saved models find it by
+that name.)
+
+The derivatives (``sigmoid_derivative`` ..., also in :data:`DERIVATIVES`) are the
+formulas a learner would write by hand; the tests check them against autodiff and
+finite differences.
+"""
+
+import math
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+_register = keras.saving.register_keras_serializable(package="custom_layers")
+
+_SQRT_HALF = 1.0 / math.sqrt(2.0)  # 1/√2, for Φ(z) = ½·erfc(−z/√2)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)  # 1/√(2π), for φ(z)
+_GELU_C = math.sqrt(2.0 / math.pi)  # √(2/π) in the tanh approximation
+_GELU_A = 0.044715
+
+
+# --- sigmoid and tanh: the gradient is written by hand with tf.custom_gradient ---------
+
+
+def _stable_sigmoid(z):
+    # σ(z) = 1/(1+e^−z) for z ≥ 0 and e^z/(1+e^z) for z < 0: both forms only ever see
+    # e^−|z| ∈ (0, 1], so nothing overflows for any z.
+    e = ops.exp(-ops.abs(z))
+    return ops.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+@tf.custom_gradient
+def _sigmoid(z):
+    s = _stable_sigmoid(z)
+
+    def grad(upstream):
+        return upstream * s * (1.0 - s)  # σ'(z) = σ(z)·(1 − σ(z))
+
+    return s, grad
+
+
+@_register
+def sigmoid(x):
+    """Logistic sigmoid ``σ(z) = 1 / (1 + e^−z)``; gradient ``σ(1 − σ)`` (hand-written)."""
+    if isinstance(x, keras.KerasTensor):  # functional-API placeholder: record plain ops
+        return _stable_sigmoid(x)
+    return _sigmoid(ops.convert_to_tensor(x))
+
+
+def _stable_tanh(z):
+    # tanh(z) = sign(z)·(1 − e)/(1 + e) with e = e^−2|z| ∈ (0, 1]: nothing overflows.
+    # Near 0, 1 − e cancels, so there we use expm1: 1 − e = −expm1(−2|z|).
+    a = ops.abs(z)
+    e = ops.exp(-2.0 * a)
+    m = ops.expm1(-2.0 * a)
+    magnitude = ops.where(a < 0.55, -m / (2.0 + m), (1.0 - e) / (1.0 + e))
+    return ops.sign(z) * magnitude
+
+
+@tf.custom_gradient
+def _tanh(z):
+    t = _stable_tanh(z)
+
+    def grad(upstream):
+        return upstream * (1.0 - t * t)  # tanh'(z) = 1 − tanh²(z)
+
+    return t, grad
+
+
+@_register
+def tanh(x):
+    """Hyperbolic tangent ``(e^z − e^−z)/(e^z + e^−z)``; gradient ``1 − tanh²`` (hand-written)."""
+    if isinstance(x, keras.KerasTensor):  # functional-API placeholder: record plain ops
+        return _stable_tanh(x)
+    return _tanh(ops.convert_to_tensor(x))
+
+
+# --- the ReLU family -------------------------------------------------------------------
+
+
+@_register
+def relu(x):
+    """Rectified linear unit ``max(0, z)`` (gradient 0 at z = 0, like ``tf.nn.relu``)."""
+    z = ops.convert_to_tensor(x)
+    return ops.where(z > 0, z, ops.zeros_like(z))
+
+
+@_register
+def leaky_relu(x, negative_slope=0.2):
+    """Leaky ReLU: ``z`` for z > 0, ``negative_slope·z`` otherwise (Keras 3 default 0.2)."""
+    z = ops.convert_to_tensor(x)
+    return ops.where(z > 0, z, negative_slope * z)
+
+
+@_register
+def elu(x, alpha=1.0):
+    """Exponential linear unit: ``z`` for z > 0, ``α·(e^z − 1)`` otherwise."""
+    z = ops.convert_to_tensor(x)
+    # expm1 only ever sees z ≤ 0: e^z of a large z would overflow in the unused branch
+    # and turn its (discarded) gradient 0·inf into nan.
+    negative_part = ops.where(z > 0, ops.zeros_like(z), z)
+    return ops.where(z > 0, z, alpha * ops.expm1(negative_part))
+
+
+# --- smooth ones -----------------------------------------------------------------------
+
+
+@_register
+def gelu(x, approximate=False):
+    """Gaussian error linear unit ``z·Φ(z)`` (Φ: standard normal CDF).
+
+    Exact: ``½·z·erfc(−z/√2)``. ``approximate=True``: ``½·z·(1 + tanh(√(2/π)(z + 0.044715 z³)))``.
+    The default ``approximate=False`` matches ``keras.activations.gelu``.
+    """
+    z = ops.convert_to_tensor(x)
+    if approximate:
+        # Clipping the inside of tanh changes no value (tanh(±100) is ±1 already) but
+        # keeps z³ from overflowing, which would make the gradient 0·inf = nan.
+        inner = ops.clip(z, -100.0, 100.0)
+        return 0.5 * z * (1.0 + ops.tanh(_GELU_C * (inner + _GELU_A * ops.power(inner, 3))))
+    # erfc keeps the far left tail accurate, where 1 + erf(·) would cancel to 0.
+    return 0.5 * z * ops.erfc(-z * _SQRT_HALF)
+
+
+@_register
+def swish(x):
+    """Swish / SiLU ``z·σ(z)`` (uses the stable :func:`sigmoid`)."""
+    z = ops.convert_to_tensor(x)
+    return z * sigmoid(z)
+
+
+silu = swish  # the same function under its other name
+
+
+@_register
+def softplus(x):
+    """Softplus ``log(1 + e^z)``, computed as ``max(z, 0) + log1p(e^−|z|)``.
+
+    ``max(z, 0)`` is written ``z/2 + |z|/2``: the same numbers, but at exactly z = 0
+    autodiff then averages the two sides and gives the true slope σ(0) = ½.
+    """
+    z = ops.convert_to_tensor(x)
+    return 0.5 * z + 0.5 * ops.abs(z) + ops.log1p(ops.exp(-ops.abs(z)))
+
+
+# --- along an axis ---------------------------------------------------------------------
+
+
+@_register
+def softmax(x, axis=-1):
+    """``softmax(z)_i = e^(z_i − m) / Σ_j e^(z_j − m)`` along ``axis``, ``m = max(z)``.
+
+    Subtracting the maximum changes nothing mathematically and keeps ``exp`` ≤ 1.
+    """
+    z = ops.convert_to_tensor(x)
+    shift = ops.stop_gradient(ops.max(z, axis=axis, keepdims=True))
+    e = ops.exp(z - shift)
+    return e / ops.sum(e, axis=axis, keepdims=True)
+
+
+@_register
+def log_softmax(x, axis=-1):
+    """``log softmax(z)_i = (z_i − m) − log Σ_j e^(z_j − m)`` along ``axis`` (log-sum-exp)."""
+    z = ops.convert_to_tensor(x)
+    shifted = z - ops.stop_gradient(ops.max(z, axis=axis, keepdims=True))
+    return shifted - ops.log(ops.sum(ops.exp(shifted), axis=axis, keepdims=True))
+
+
+# --- derivatives, as a learner would write them ----------------------------------------
+
+
+def sigmoid_derivative(x):
+    """``σ'(z) = σ(z)·(1 − σ(z))``."""
+    s = sigmoid(x)
+    return s * (1.0 - s)
+
+
+def tanh_derivative(x):
+    """``tanh'(z) = 1 − tanh²(z)``."""
+    t = tanh(x)
+    return 1.0 - t * t
+
+
+def relu_derivative(x):
+    """``relu'(z) = 1 if z > 0 else 0``."""
+    z = ops.convert_to_tensor(x)
+    return ops.cast(z > 0, z.dtype)
+
+
+def leaky_relu_derivative(x, negative_slope=0.2):
+    """``1 if z > 0 else negative_slope``."""
+    z = ops.convert_to_tensor(x)
+    return ops.where(z > 0, ops.ones_like(z), negative_slope * ops.ones_like(z))
+
+
+def elu_derivative(x, alpha=1.0):
+    """``1 if z > 0 else α·e^z``."""
+    z = ops.convert_to_tensor(x)
+    negative_part = ops.where(z > 0, ops.zeros_like(z), z)
+    return ops.where(z > 0, ops.ones_like(z), alpha * ops.exp(negative_part))
+
+
+def gelu_derivative(x, approximate=False):
+    """Exact: ``Φ(z) + z·φ(z)``. Tanh form, with ``u = √(2/π)(z + 0.044715 z³)``:
+    ``½(1 + tanh u) + ½·z·(1 − tanh² u)·√(2/π)(1 + 3·0.044715 z²)``."""
+    z = ops.convert_to_tensor(x)
+    if approximate:
+        inner = ops.clip(z, -100.0, 100.0)  # as in gelu(): no overflow of z³
+        t = ops.tanh(_GELU_C * (inner + _GELU_A * ops.power(inner, 3)))
+        du_dz = _GELU_C * (1.0 + 3.0 * _GELU_A * inner * inner)
+        return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * du_dz
+    cdf = 0.5 * ops.erfc(-z * _SQRT_HALF)
+    pdf = _INV_SQRT_2PI * ops.exp(-0.5 * z * z)
+    return cdf + z * pdf
+
+
+def swish_derivative(x):
+    """``(z·σ(z))' = σ(z) + z·σ(z)·(1 − σ(z))``."""
+    z = ops.convert_to_tensor(x)
+    s = sigmoid(z)
+    return s + z * s * (1.0 - s)
+
+
+silu_derivative = swish_derivative
+
+
+def softplus_derivative(x):
+    """``softplus'(z) = σ(z)``."""
+    return sigmoid(x)
+
+
+def softmax_jacobian(x):
+    """Jacobian of softmax over the last axis: ``∂s_i/∂z_j = s_i·(δ_ij − s_j)``.
+
+    Shape ``(..., n, n)`` for ``x`` of shape ``(..., n)``.
+    """
+    s = softmax(x, axis=-1)
+    n = ops.shape(s)[-1]
+    eye = ops.eye(n, dtype=s.dtype)
+    return s[..., :, None] * (eye - s[..., None, :])
+
+
+def log_softmax_jacobian(x):
+    """Jacobian of log-softmax over the last axis: ``∂/∂z_j log s_i = δ_ij − s_j``."""
+    s = softmax(x, axis=-1)
+    n = ops.shape(s)[-1]
+    eye = ops.eye(n, dtype=s.dtype)
+    return eye - s[..., None, :]
+
+
+#: The element-wise activations by name, and their derivatives.
+ACTIVATIONS = {
+    "sigmoid": sigmoid,
+    "tanh": tanh,
+    "relu": relu,
+    "leaky_relu": leaky_relu,
+    "elu": elu,
+    "gelu": gelu,
+    "swish": swish,
+    "silu": silu,
+    "softplus": softplus,
+}
+DERIVATIVES = {
+    "sigmoid": sigmoid_derivative,
+    "tanh": tanh_derivative,
+    "relu": relu_derivative,
+    "leaky_relu": leaky_relu_derivative,
+    "elu": elu_derivative,
+    "gelu": gelu_derivative,
+    "swish": swish_derivative,
+    "silu": silu_derivative,
+    "softplus": softplus_derivative,
+}
+_BY_NAME = {**ACTIVATIONS, "softmax": softmax, "log_softmax": log_softmax}
+
+
+def get(identifier):
+    """Resolve an ``activation=`` argument: ours first by name, then Keras's built-ins.
+
+    Accepts ``None`` (linear), a name (``"gelu"`` or ``"custom_layers>gelu"``: ours;
+    other names such as ``"linear"`` or ``"selu"``: Keras's), a serialized config dict,
+    or any callable. Raises ``ValueError`` for an unknown name.
+    """
+    if identifier is None:
+        return keras.activations.linear
+    if isinstance(identifier, str):
+        name = identifier.removeprefix("custom_layers>")
+        if name in _BY_NAME:
+            return _BY_NAME[name]
+        try:
+            return keras.activations.get(identifier)
+        except ValueError:
+            raise ValueError(
+                f"Unknown activation {identifier!r}. custom_layers defines "
+                f"{sorted(_BY_NAME)}; Keras built-in names (e.g. 'linear', 'selu') also work."
+            ) from None
+    if isinstance(identifier, dict):
+        return keras.activations.deserialize(identifier)
+    if callable(identifier):
+        return identifier
+    raise ValueError(
+        f"Could not interpret activation {identifier!r}: expected None, a name, a config "
+        "dict or a callable."
+    )

@@ -1,0 +1,260 @@
+"""custom_layers.activations vs keras.activations / tf.nn: values, gradients, derivatives.
+
+Tolerances (float32): 1e-6 absolute + 1e-5 relative, on a dense grid over [−50, 50]
+that includes z = 0 exactly (where ReLU-like functions have a kink and the chosen
+one-sided slope must match TensorFlow's).
+"""
+
+import inspect
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from custom_layers import activations as A
+
+ATOL, RTOL = 1e-6, 1e-5
+GRID = np.linspace(-50.0, 50.0, 20001).astype(np.float32)  # step 0.005, contains 0.0
+
+# name -> (ours, reference); parameterised variants use non-default arguments on purpose.
+PAIRS = {
+    "sigmoid": (A.sigmoid, keras.activations.sigmoid),
+    "tanh": (A.tanh, keras.activations.tanh),
+    "relu": (A.relu, keras.activations.relu),
+    "leaky_relu": (A.leaky_relu, keras.activations.leaky_relu),
+    "leaky_relu_0.05": (
+        lambda z: A.leaky_relu(z, negative_slope=0.05),
+        lambda z: keras.activations.leaky_relu(z, negative_slope=0.05),
+    ),
+    "elu": (A.elu, keras.activations.elu),
+    "elu_alpha_0.5": (lambda z: A.elu(z, alpha=0.5), lambda z: keras.activations.elu(z, alpha=0.5)),
+    "gelu": (A.gelu, keras.activations.gelu),
+    "gelu_tanh": (
+        lambda z: A.gelu(z, approximate=True),
+        lambda z: keras.activations.gelu(z, approximate=True),
+    ),
+    "swish": (A.swish, keras.activations.silu),
+    "silu": (A.silu, tf.nn.silu),
+    "softplus": (A.softplus, keras.activations.softplus),
+}
+DERIVATIVE_OF = {
+    "sigmoid": A.sigmoid_derivative,
+    "tanh": A.tanh_derivative,
+    "relu": A.relu_derivative,
+    "leaky_relu": A.leaky_relu_derivative,
+    "leaky_relu_0.05": lambda z: A.leaky_relu_derivative(z, negative_slope=0.05),
+    "elu": A.elu_derivative,
+    "elu_alpha_0.5": lambda z: A.elu_derivative(z, alpha=0.5),
+    "gelu": A.gelu_derivative,
+    "gelu_tanh": lambda z: A.gelu_derivative(z, approximate=True),
+    "swish": A.swish_derivative,
+    "silu": A.silu_derivative,
+    "softplus": A.softplus_derivative,
+}
+KINKED = {"relu", "leaky_relu", "leaky_relu_0.05", "elu_alpha_0.5"}  # not differentiable at 0
+
+
+def value_and_grad(fn, z):
+    z = tf.convert_to_tensor(z)
+    with tf.GradientTape() as tape:
+        tape.watch(z)
+        y = fn(z)
+    return y.numpy(), tape.gradient(y, z).numpy()
+
+
+def central_difference(fn, z, h=1e-6):
+    """(f(z + h) − f(z − h)) / 2h in float64."""
+    z = np.asarray(z, dtype=np.float64)
+    return (np.asarray(fn(tf.constant(z + h))) - np.asarray(fn(tf.constant(z - h)))) / (2 * h)
+
+
+@pytest.mark.parametrize("name", PAIRS)
+def test_values_and_gradients_match_keras(name):
+    ours, reference = PAIRS[name]
+    value, grad = value_and_grad(ours, GRID)
+    ref_value, ref_grad = value_and_grad(reference, GRID)
+    assert value.dtype == np.float32
+    np.testing.assert_allclose(value, ref_value, atol=ATOL, rtol=RTOL)
+    np.testing.assert_allclose(grad, ref_grad, atol=ATOL, rtol=RTOL)
+
+
+@pytest.mark.parametrize("name", PAIRS)
+def test_derivative_function_matches_autodiff(name):
+    ours, _ = PAIRS[name]
+    _, grad = value_and_grad(ours, GRID)
+    np.testing.assert_allclose(np.asarray(DERIVATIVE_OF[name](GRID)), grad, atol=ATOL, rtol=RTOL)
+
+
+@pytest.mark.parametrize("name", PAIRS)
+def test_derivative_and_tape_match_finite_differences_float64(name):
+    ours, _ = PAIRS[name]
+    z = np.linspace(-20.0, 20.0, 4001)
+    if name in KINKED:
+        z = z[np.abs(z) > 1e-3]  # a central difference straddling the kink is meaningless
+    numeric = central_difference(ours, z)
+    _, tape_grad = value_and_grad(ours, tf.constant(z, dtype=tf.float64))
+    derivative = np.asarray(DERIVATIVE_OF[name](tf.constant(z, dtype=tf.float64)))
+    assert derivative.dtype == np.float64
+    np.testing.assert_allclose(derivative, numeric, atol=1e-8, rtol=1e-6)
+    np.testing.assert_allclose(tape_grad, numeric, atol=1e-8, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", PAIRS)
+def test_extremes_are_finite(name, rng):
+    ours, _ = PAIRS[name]
+    extremes = np.array([-1e4, 1e4, -1e30, 1e30, -3e38, 3e38, 0.0], dtype=np.float32)
+    big_batch = np.concatenate([extremes, (rng.standard_normal(200_000) * 3e3).astype(np.float32)])
+    value, grad = value_and_grad(ours, big_batch)
+    assert np.all(np.isfinite(value)) and np.all(np.isfinite(grad))
+    derivative = np.asarray(DERIVATIVE_OF[name](big_batch))
+    assert np.all(np.isfinite(derivative))
+    # where Keras is finite too, we agree with it at the extremes as well
+    ref_value, ref_grad = value_and_grad(PAIRS[name][1], extremes[:2])
+    np.testing.assert_allclose(value[:2], ref_value, atol=ATOL, rtol=RTOL)
+    np.testing.assert_allclose(grad[:2], ref_grad, atol=ATOL, rtol=RTOL)
+
+
+def test_saturation_figures():
+    z = np.float64([0.0, 10.0])
+    exact = np.exp(-z) / (1 + np.exp(-z)) ** 2  # σ'(10) ≈ 4.54e-5, the lesson's figure
+    np.testing.assert_allclose(A.sigmoid_derivative(z), exact, rtol=1e-9)
+    assert 4.53e-5 < float(A.sigmoid_derivative(np.float32([10.0]))[0]) < 4.55e-5
+    np.testing.assert_allclose(
+        A.tanh_derivative(np.float64([0.0, 10.0])), [1.0, 8.2446e-09], rtol=1e-4
+    )
+    np.testing.assert_array_equal(A.relu_derivative(np.float32([-1.0, 0.0, 10.0])), [0, 0, 1])
+
+
+def test_small_inputs_keep_relative_precision():
+    # tanh(z) ≈ z and sigmoid(z) − ½ ≈ z/4 near 0: no cancellation in our stable forms
+    z = np.float32([1e-8, 1e-6, -1e-4])
+    np.testing.assert_allclose(A.tanh(z), np.tanh(z.astype(np.float64)), rtol=1e-6)
+    np.testing.assert_allclose(
+        A.softplus(np.float32([-30.0])), [np.log1p(np.exp(-30.0))], rtol=1e-6
+    )
+
+
+def test_sigmoid_and_tanh_use_hand_written_gradients():
+    # tf.custom_gradient records one op per call whose gradient is our grad function;
+    # with a float64 input the custom gradient must agree with σ(1 − σ) to the last bits.
+    z = tf.constant(np.linspace(-30, 30, 601))
+    _, grad = value_and_grad(A.sigmoid, z)
+    s = 1 / (1 + np.exp(-z.numpy()))
+    np.testing.assert_allclose(grad, s * (1 - s), rtol=1e-12, atol=1e-300)
+    _, grad = value_and_grad(A.tanh, z)
+    np.testing.assert_allclose(grad, 1 - np.tanh(z.numpy()) ** 2, rtol=1e-9, atol=1e-15)
+
+
+@pytest.mark.parametrize("axis", [-1, 0, 1])
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+def test_softmax_and_log_softmax_along_axis(fn, axis, rng):
+    logits = tf.constant(rng.normal(scale=10.0, size=(4, 5, 6)).astype(np.float32))
+    upstream = tf.constant(rng.normal(size=(4, 5, 6)).astype(np.float32))
+    ours = getattr(A, fn)
+    reference = getattr(keras.activations, fn)
+
+    def weighted(f):
+        return lambda z: tf.reduce_sum(f(z, axis=axis) * upstream)
+
+    np.testing.assert_allclose(
+        ours(logits, axis=axis), reference(logits, axis=axis), atol=ATOL, rtol=RTOL
+    )
+    _, grad = value_and_grad(weighted(ours), logits)
+    _, ref_grad = value_and_grad(weighted(reference), logits)
+    np.testing.assert_allclose(grad, ref_grad, atol=ATOL, rtol=RTOL)
+
+
+def test_softmax_extremes_are_finite():
+    logits = tf.constant([[-1e4, 0.0, 1e4], [1e4, 1e4, -1e4], [1e30, -1e30, 0.0]])
+    for fn in (A.softmax, A.log_softmax):
+        value, grad = value_and_grad(lambda z, fn=fn: fn(z) * tf.constant([1.0, 2.0, 3.0]), logits)
+        assert np.all(np.isfinite(value)) and np.all(np.isfinite(grad)), fn.__name__
+    np.testing.assert_allclose(A.softmax(logits)[1], [0.5, 0.5, 0.0])
+    np.testing.assert_allclose(A.log_softmax(logits)[0], [-2e4, -1e4, 0.0])
+
+
+def test_softmax_jacobians_match_autodiff(rng):
+    z = tf.constant(rng.normal(size=(3, 4)))
+    for fn, jacobian in ((A.softmax, A.softmax_jacobian), (A.log_softmax, A.log_softmax_jacobian)):
+        with tf.GradientTape() as tape:
+            tape.watch(z)
+            y = fn(z)
+        expected = tape.batch_jacobian(y, z).numpy()
+        np.testing.assert_allclose(jacobian(z), expected, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "ours, theirs",
+    [
+        (A.leaky_relu, keras.activations.leaky_relu),
+        (A.elu, keras.activations.elu),
+        (A.gelu, keras.activations.gelu),
+        (A.softmax, keras.activations.softmax),
+        (A.log_softmax, keras.activations.log_softmax),
+    ],
+)
+def test_defaults_match_keras(ours, theirs):
+    def defaults(fn):
+        return {
+            k: p.default
+            for k, p in inspect.signature(fn).parameters.items()
+            if p.default is not inspect.Parameter.empty
+        }
+
+    assert defaults(ours) == defaults(theirs)
+
+
+# --- resolution by name and registration -----------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(A.ACTIVATIONS) + ["softmax", "log_softmax"])
+def test_registered_and_resolvable_by_name(name):
+    fn = A.get(name)
+    assert fn is getattr(A, name)
+    assert A.get(f"custom_layers>{name}") is fn
+    registered = keras.saving.get_registered_name(fn)
+    assert registered.startswith("custom_layers>")
+    # the documented Keras routes: serialize/deserialize and get() on the config dict
+    assert keras.activations.deserialize(registered) is fn
+    assert keras.activations.get(keras.activations.serialize(fn)) is fn
+
+
+def test_get_falls_back_to_keras_builtins_and_rejects_unknown_names():
+    assert A.get(None) is keras.activations.linear
+    assert A.get("linear") is keras.activations.linear
+    assert A.get("selu") is keras.activations.selu
+    assert A.get(tf.nn.relu) is tf.nn.relu
+    with pytest.raises(ValueError, match=r"Unknown activation 'not_an_activation'"):
+        A.get("not_an_activation")
+    with pytest.raises(ValueError, match="Could not interpret activation"):
+        A.get(42)
+
+
+def test_usable_in_plain_keras_layers(rng):
+    x = rng.normal(size=(5, 3)).astype(np.float32)
+    for activation in (A.gelu, keras.activations.deserialize("custom_layers>gelu")):
+        layer = keras.layers.Dense(4, activation=activation)
+        reference = keras.layers.Dense(4, activation="gelu")
+        layer.build((None, 3))
+        reference.build((None, 3))
+        reference.set_weights(layer.get_weights())
+        np.testing.assert_allclose(layer(x), reference(x), atol=ATOL, rtol=RTOL)
+    activation_layer = keras.layers.Activation(A.swish)
+    np.testing.assert_allclose(activation_layer(x), tf.nn.silu(x), atol=ATOL, rtol=RTOL)
+
+
+def test_keras_get_does_not_resolve_registered_strings():
+    # Documents Keras 3.15's behaviour that our docstring relies on: plain strings are
+    # looked up among the built-ins only, so pass the function (or use deserialize).
+    with pytest.raises(ValueError, match="Could not interpret activation"):
+        keras.activations.get("custom_layers>gelu")
+
+
+def test_callable_on_functional_api_placeholders(rng):
+    inputs = keras.Input((6,))
+    names = sorted(A.ACTIVATIONS) + ["softmax", "log_softmax"]
+    model = keras.Model(inputs, [A.get(name)(inputs) for name in names])
+    x = rng.normal(size=(4, 6)).astype("float32")
+    for name, y in zip(names, model(x), strict=True):
+        np.testing.assert_allclose(y, A.get(name)(x), atol=ATOL, rtol=RTOL, err_msg=name)
