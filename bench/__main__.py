@@ -1,0 +1,5 @@
+"""``python -m bench [--quick] [--out FOLDER]``: see :mod:`bench`."""
+
+from bench import main
+
+main()
