@@ -14,9 +14,11 @@ registered for saving, so it works in your own models::
     model.compile(optimizer="adam", loss=custom_layers.losses.BinaryCrossentropy(from_logits=True))
 
 Modules: ``activations`` (functions and their derivatives), ``layers`` (Dense, PReLU, ...),
-``losses`` (MSE, binary and sparse categorical cross-entropy).
+``losses`` (MSE, binary and sparse categorical cross-entropy), ``optimizers`` (SGD,
+RMSprop, Adam: ``keras.optimizers.Optimizer`` subclasses), ``training`` (the
+``GradientTape`` loop: ``fit``, ``evaluate``, ``Trainer``).
 """
 
-from custom_layers import activations, layers, losses
+from custom_layers import activations, layers, losses, optimizers, training
 
-__all__ = ["activations", "layers", "losses"]
+__all__ = ["activations", "layers", "losses", "optimizers", "training"]
