@@ -5,6 +5,8 @@ copy across with ``get_weights``/``set_weights`` and the outputs agree.
 
 * :class:`Dense`: ``a = f(x·W + b)``, the neuron of lesson 01, many at once.
 * :class:`PReLU`: a ReLU whose negative slope ``α`` is learned.
+* :class:`Embedding`: token ids → rows of a learned table (a gather; sparse gradients).
+* :class:`MaskedGlobalAveragePooling1D`: the mean over a sequence's unmasked steps.
 """
 
 import keras
@@ -106,7 +108,10 @@ class Dense(keras.layers.Layer):
         # for rank-2 inputs a matrix product, for higher ranks a tensordot.
         z = ops.matmul(inputs, self.kernel)
         if self.use_bias:
-            z = z + self.bias
+            # ops.add (not +) as keras.layers.Dense does: TensorFlow then emits BiasAdd,
+            # which its graph optimizer fuses with the MatMul (and whose gradient is one
+            # column sum), so our graph is the built-in's, op for op.
+            z = ops.add(z, self.bias)
         return self.activation(z)
 
     def compute_output_shape(self, input_shape):
@@ -219,8 +224,10 @@ class PReLU(keras.layers.Layer):
 def _check_pair(name, value):
     """An int or a pair of ints -> a tuple of two positive ints (else a clear ValueError)."""
     pair = (value, value) if isinstance(value, int) else value
-    if not isinstance(pair, (tuple, list)) or len(pair) != 2 or not all(
-        isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in pair
+    if (
+        not isinstance(pair, (tuple, list))
+        or len(pair) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in pair)
     ):
         raise ValueError(
             f"`{name}` must be a positive integer or a pair of positive integers; "
@@ -376,7 +383,8 @@ class Conv2D(keras.layers.Layer):
         else:
             batch, _, rows, cols = input_shape
         sizes = []
-        for n, k, s, d in zip((rows, cols), self.kernel_size, self.strides, self.dilation_rate):
+        axes = zip((rows, cols), self.kernel_size, self.strides, self.dilation_rate, strict=True)
+        for n, k, s, d in axes:
             if n is None:
                 sizes.append(None)
                 continue

@@ -16,7 +16,7 @@ from datasets import cache
 # The order `prepare` goes through; toy data is generated on the fly (its prepare() is cheap).
 NAMES = ("mnist", "imdb", "spoken_digits", "toy")
 OPTIONAL = {"spoken_digits", "toy"}  # modules written separately; skipped if absent
-TFDS_NAMES = {"mnist", "imdb"}  # also built as tensorflow-datasets files (course_mnist, ...)
+TFDS_NAMES = {"mnist", "imdb", "spoken_digits"}  # also built as TFDS files (course_mnist, ...)
 
 
 def _megabytes(n: int | None) -> str:

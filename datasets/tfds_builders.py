@@ -1,9 +1,9 @@
 """The course's data sets as ``tensorflow-datasets`` builders, offline.
 
-Importing this module registers two builders (their names do not clash with TFDS' own
+Importing this module registers three builders (their names do not clash with TFDS' own
 ``mnist`` and ``imdb_reviews``)::
 
-    import datasets.tfds_builders  # registers course_mnist and course_imdb_reviews
+    import datasets.tfds_builders  # course_mnist, course_imdb_reviews, course_spoken_digits
     import tensorflow_datasets as tfds
 
     train = tfds.load("course_mnist", split="train", as_supervised=True)
@@ -25,9 +25,10 @@ import io
 import os
 from pathlib import Path
 
+import numpy as np
 import tensorflow_datasets as tfds
 
-from datasets import cache, imdb, mnist
+from datasets import cache, imdb, mnist, spoken_digits
 
 
 def default_data_dir() -> str:
@@ -118,11 +119,66 @@ class CourseImdbReviews(_CourseBuilder):
             yield index, {"text": text, "label": int(label)}
 
 
-BUILDERS = {"mnist": CourseMnist, "imdb": CourseImdbReviews}
+class CourseSpokenDigits(_CourseBuilder):
+    """Spoken digits by eSpeak NG voices, split by voice variant, from the course cache."""
+
+    VERSION = tfds.core.Version("1.0.0")
+    RELEASE_NOTES = {"1.0.0": "89 variants x 8 accents; 18 variants held out for test."}
+    CONFIG = spoken_digits.Config()  # what load_data synthesizes (tests use a tiny one)
+
+    def _info(self):
+        return tfds.core.DatasetInfo(
+            builder=self,
+            description="The words zero ... nine synthesized by eSpeak NG in 712 voices "
+            "(8 English accents x 89 voice variants); the test split's 18 "
+            "variants are never heard in training.",
+            features=tfds.features.FeaturesDict(
+                {
+                    # a plain Tensor: tfds.features.Audio would store 8 bytes per sample
+                    "audio": tfds.features.Tensor(
+                        shape=(spoken_digits.CLIP_SAMPLES,),
+                        dtype=np.int16,
+                        encoding=tfds.features.Encoding.ZLIB,
+                        doc=f"1 second of 16-bit mono audio at {spoken_digits.SAMPLE_RATE} Hz",
+                    ),
+                    "label": tfds.features.ClassLabel(names=list(spoken_digits.DIGITS)),
+                    "voice": tfds.features.Text(),
+                }
+            ),
+            supervised_keys=("audio", "label"),
+            disable_shuffling=True,
+            metadata=tfds.core.MetadataDict(sample_rate=spoken_digits.SAMPLE_RATE),
+            citation=spoken_digits.CITATION,
+            license="GPL-3.0-or-later (eSpeak NG's voice data)",
+        )
+
+    def _split_generators(self, dl_manager):
+        del dl_manager  # the course cache, never a download
+        train, test, voices = spoken_digits.load_data(config=self.CONFIG)
+        return {
+            "train": self._generate_examples(train, voices),
+            "test": self._generate_examples(test, voices),
+        }
+
+    def _generate_examples(self, split, voices):
+        x, y, voice = split
+        for index in range(len(x)):
+            yield (
+                index,
+                {
+                    "audio": np.round(x[index] * 32767.0).astype(np.int16),
+                    "label": int(y[index]),
+                    "voice": voices[voice[index]],
+                },
+            )
+
+
+
+BUILDERS = {"mnist": CourseMnist, "imdb": CourseImdbReviews, "spoken_digits": CourseSpokenDigits}
 
 
 def prepare(name: str, data_dir: str | os.PathLike | None = None, force: bool = False) -> dict:
-    """Build the TFDS files of ``name`` ("mnist" or "imdb") if missing; return a small info dict."""
+    """Build the TFDS files of ``name`` (a key of ``BUILDERS``) if missing; return an info dict."""
     builder = BUILDERS[name](data_dir=data_dir)
     mode = tfds.download.GenerateMode
     config = tfds.download.DownloadConfig(

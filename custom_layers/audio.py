@@ -1,0 +1,212 @@
+"""Spectrogram front ends: raw waveforms in, log-mel spectrograms out, inside the model.
+
+A spectrogram is the short-time Fourier transform (STFT) of a signal: cut it into frames
+of ``frame_length`` samples every ``frame_step`` samples, multiply each by a Hann window
+``w[n] = 0.5 - 0.5 cos(2πn / frame_length)``, and take the FFT of ``fft_length`` points::
+
+    X[t, k] = Σ_n x[t·frame_step + n] · w[n] · exp(-2πi·k·n / fft_length),   k = 0 … fft_length/2
+
+Bin ``k`` is the frequency ``k · sample_rate / fft_length``. The mel scale
+``mel(f) = 2595 · log10(1 + f / 700)`` spaces filters the way pitch perception does:
+``num_mel_bins`` triangular filters, evenly spaced in mel between ``fmin`` and ``fmax``
+(each peaking at 1, the HTK convention of ``tf.signal.linear_to_mel_weight_matrix``),
+sum the spectrum ``|X|^power`` into bands, and the log compresses their huge dynamic range::
+
+    S[t, m] = log(Σ_k |X[t, k]|^power · M[k, m] + log_offset)
+
+Because the layer is part of the model, a saved model takes raw waveforms: no separate
+preprocessing to get wrong at inference time.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+NORMALIZATIONS = (None, "utterance", "channel")
+
+
+@keras.saving.register_keras_serializable(package="custom_layers")
+class LogMelSpectrogram(keras.layers.Layer):
+    """Waveforms ``(batch, samples)`` → log-mel spectrograms ``(batch, frames, num_mel_bins)``.
+
+    Args:
+        sample_rate: samples per second of the input.
+        frame_length: samples per STFT frame (400 = 25 ms at 16 kHz).
+        frame_step: samples between frames (160 = 10 ms at 16 kHz).
+        fft_length: FFT size (≥ frame_length; default: the next power of two).
+        num_mel_bins: number of mel bands.
+        fmin, fmax: lowest and highest frequency of the mel filters, in Hz
+            (``fmax`` defaults to ``sample_rate / 2``).
+        power: 1.0 sums magnitudes ``|X|``, 2.0 sums powers ``|X|²``.
+        log_offset: added before the log, so silence gives ``log(log_offset)``, not ``-inf``.
+        center: pad ``frame_length // 2`` reflected samples on both sides, so frame ``t`` is
+            centred on sample ``t · frame_step`` (librosa's and ``keras.layers.MelSpectrogram``'s
+            convention); then ``frames = 1 + samples // frame_step``, otherwise
+            ``frames = 1 + (samples - frame_length) // frame_step``.
+        normalize: ``None``; ``"utterance"``: subtract the mean and divide by the standard
+            deviation of all of one clip's values (so loudness and recording level drop
+            out); ``"channel"``: the same per mel band, over time.
+    """
+
+    def __init__(
+        self,
+        sample_rate=16000,
+        frame_length=400,
+        frame_step=160,
+        fft_length=None,
+        num_mel_bins=40,
+        fmin=20.0,
+        fmax=None,
+        power=2.0,
+        log_offset=1e-6,
+        center=False,
+        normalize=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if fft_length is None:
+            fft_length = 1 << (int(frame_length) - 1).bit_length()
+        if fft_length < frame_length:
+            raise ValueError(f"fft_length ({fft_length}) must be ≥ frame_length ({frame_length})")
+        if normalize not in NORMALIZATIONS:
+            raise ValueError(f"normalize must be one of {NORMALIZATIONS}, not {normalize!r}")
+        self.sample_rate = int(sample_rate)
+        self.frame_length = int(frame_length)
+        self.frame_step = int(frame_step)
+        self.fft_length = int(fft_length)
+        self.num_mel_bins = int(num_mel_bins)
+        self.fmin = float(fmin)
+        self.fmax = float(fmax) if fmax is not None else self.sample_rate / 2.0
+        if not 0.0 <= self.fmin < self.fmax <= self.sample_rate / 2.0:
+            raise ValueError(
+                f"need 0 ≤ fmin < fmax ≤ sample_rate / 2, got {self.fmin}, {self.fmax}"
+            )
+        self.power = float(power)
+        self.log_offset = float(log_offset)
+        self.center = bool(center)
+        self.normalize = normalize
+        # (fft_length // 2 + 1, num_mel_bins): a constant of the settings, not a weight
+        self.mel_matrix = tf.signal.linear_to_mel_weight_matrix(
+            self.num_mel_bins, self.fft_length // 2 + 1, self.sample_rate, self.fmin, self.fmax
+        )
+
+    def num_frames(self, num_samples):
+        """Frames produced from ``num_samples`` samples (None stays None)."""
+        if num_samples is None:
+            return None
+        if self.center:
+            return 1 + num_samples // self.frame_step
+        return 1 + (num_samples - self.frame_length) // self.frame_step
+
+    def spectrogram(self, waveforms):
+        """``|X[t, k]|^power``: ``(batch, frames, fft_length // 2 + 1)``."""
+        x = tf.cast(waveforms, tf.float32)
+        if self.center:
+            pad = self.frame_length // 2
+            x = tf.pad(x, [[0, 0], [pad, pad]], mode="REFLECT")
+        stft = tf.signal.stft(
+            x,
+            self.frame_length,
+            self.frame_step,
+            self.fft_length,
+            window_fn=tf.signal.hann_window,
+            pad_end=False,
+        )
+        magnitude = tf.abs(stft)
+        return magnitude if self.power == 1.0 else tf.pow(magnitude, self.power)
+
+    def call(self, waveforms):
+        mel = tf.tensordot(self.spectrogram(waveforms), self.mel_matrix, axes=1)
+        features = tf.math.log(mel + self.log_offset)
+        if self.normalize is not None:
+            axes = [1, 2] if self.normalize == "utterance" else [1]
+            mean, variance = tf.nn.moments(features, axes=axes, keepdims=True)
+            features = (features - mean) * tf.math.rsqrt(variance + 1e-6)
+        return tf.cast(features, self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.num_frames(input_shape[-1]), self.num_mel_bins)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            sample_rate=self.sample_rate,
+            frame_length=self.frame_length,
+            frame_step=self.frame_step,
+            fft_length=self.fft_length,
+            num_mel_bins=self.num_mel_bins,
+            fmin=self.fmin,
+            fmax=self.fmax,
+            power=self.power,
+            log_offset=self.log_offset,
+            center=self.center,
+            normalize=self.normalize,
+        )
+        return config
+
+
+@keras.saving.register_keras_serializable(package="custom_layers")
+class SpecAugment(keras.layers.Layer):
+    """Training-time masking of spectrograms ``(batch, frames, bins)`` (Park et al., 2019).
+
+    When ``training=True``, each example gets ``time_masks`` bands of ``w ~ U{0 … time_mask_width}``
+    consecutive frames and ``freq_masks`` bands of ``w ~ U{0 … freq_mask_width}`` consecutive
+    bins, each at a uniformly random start, set to ``mask_value`` (0: the mean of a
+    normalized log-mel). The model has to recognize the word with a bit of it missing,
+    so it cannot lean on any one band or instant. At inference it passes inputs through.
+    """
+
+    def __init__(
+        self,
+        time_masks=2,
+        time_mask_width=10,
+        freq_masks=2,
+        freq_mask_width=6,
+        mask_value=0.0,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.time_masks = int(time_masks)
+        self.time_mask_width = int(time_mask_width)
+        self.freq_masks = int(freq_masks)
+        self.freq_mask_width = int(freq_mask_width)
+        self.mask_value = float(mask_value)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def _bands(self, batch, size, count, max_width):
+        """``(batch, size)`` booleans: True inside any of ``count`` random bands per example."""
+        positions = tf.range(size)[tf.newaxis, :]
+        masked = tf.zeros([batch, size], tf.bool)
+        for _ in range(count):
+            width = keras.random.randint([batch, 1], 0, max_width + 1, seed=self.seed_generator)
+            start = keras.random.randint([batch, 1], 0, 2**30, seed=self.seed_generator)
+            start = start % tf.maximum(size - width + 1, 1)
+            masked |= (positions >= start) & (positions < start + width)
+        return masked
+
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        shape = tf.shape(inputs)
+        time = self._bands(shape[0], shape[1], self.time_masks, self.time_mask_width)
+        freq = self._bands(shape[0], shape[2], self.freq_masks, self.freq_mask_width)
+        masked = time[:, :, tf.newaxis] | freq[:, tf.newaxis, :]
+        return tf.where(masked, tf.cast(self.mask_value, inputs.dtype), inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            time_masks=self.time_masks,
+            time_mask_width=self.time_mask_width,
+            freq_masks=self.freq_masks,
+            freq_mask_width=self.freq_mask_width,
+            mask_value=self.mask_value,
+            seed=self.seed,
+        )
+        return config

@@ -1,0 +1,197 @@
+"""The spectrogram front end (custom_layers.audio) against NumPy and keras.layers.MelSpectrogram."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from custom_layers.audio import LogMelSpectrogram, SpecAugment
+
+RATE = 16000
+
+
+def tone(frequency, seconds=1.0, rate=RATE, amplitude=0.5):
+    t = np.arange(int(seconds * rate)) / rate
+    return (amplitude * np.sin(2 * np.pi * frequency * t)).astype(np.float32)
+
+
+def noise(shape, seed=0):
+    return np.random.default_rng(seed).normal(0.0, 0.1, shape).astype(np.float32)
+
+
+@pytest.mark.parametrize("center", [False, True])
+@pytest.mark.parametrize(
+    "samples,frame_length,frame_step", [(16000, 400, 160), (8000, 256, 128), (1000, 512, 100)]
+)
+def test_shape_arithmetic(samples, frame_length, frame_step, center):
+    layer = LogMelSpectrogram(
+        frame_length=frame_length, frame_step=frame_step, num_mel_bins=24, center=center
+    )
+    expected = 1 + samples // frame_step if center else 1 + (samples - frame_length) // frame_step
+    out = layer(noise((3, samples)))
+    assert tuple(out.shape) == (3, expected, 24)
+    assert layer.compute_output_shape((None, samples)) == (None, expected, 24)
+    assert layer.fft_length == 1 << (frame_length - 1).bit_length()  # the next power of two
+
+
+def test_spectrogram_matches_numpy_stft():
+    x = noise((2, 4000), seed=1)
+    layer = LogMelSpectrogram(frame_length=400, frame_step=160, fft_length=512, power=1.0)
+    ours = layer.spectrogram(x).numpy()
+    window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(400) / 400)  # periodic Hann
+    frames = 1 + (4000 - 400) // 160
+    reference = np.stack(
+        [
+            np.abs(
+                np.fft.rfft(
+                    np.stack([x[b, t * 160 : t * 160 + 400] * window for t in range(frames)]), n=512
+                )
+            )
+            for b in range(2)
+        ]
+    )
+    np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-5)
+
+
+def test_mel_matrix_is_htk_triangles():
+    layer = LogMelSpectrogram(num_mel_bins=10, fmin=100.0, fmax=4000.0)
+    matrix = layer.mel_matrix.numpy()
+    assert matrix.shape == (257, 10)
+    np.testing.assert_allclose(matrix.max(axis=0), 1.0, atol=0.1)  # each triangle peaks near 1
+    mel = lambda f: 2595.0 * np.log10(1.0 + f / 700.0)  # noqa: E731
+    edges = np.linspace(mel(100.0), mel(4000.0), 12)
+    bin_mel = mel(np.arange(257) * RATE / 512)
+    lower = (bin_mel[:, None] - edges[None, :-2]) / (edges[1:-1] - edges[:-2])[None]
+    upper = (edges[None, 2:] - bin_mel[:, None]) / (edges[2:] - edges[1:-1])[None]
+    reference = np.maximum(0.0, np.minimum(lower, upper))
+    reference[0] = 0.0  # the DC bin is left out
+    np.testing.assert_allclose(matrix, reference, atol=1e-5)
+
+
+@pytest.mark.parametrize("frequency", [300.0, 1000.0, 3150.0])
+def test_pure_tone_lands_in_its_bins(frequency):
+    layer = LogMelSpectrogram(num_mel_bins=40, fmin=20.0, fmax=8000.0)
+    x = tone(frequency)[None]
+    spectrum = layer.spectrogram(x).numpy()[0].mean(axis=0)
+    assert spectrum.argmax() == round(frequency * layer.fft_length / RATE)
+    mel = lambda f: 2595.0 * np.log10(1.0 + f / 700.0)  # noqa: E731
+    centres = np.linspace(mel(20.0), mel(8000.0), 42)[1:-1]
+    expected_band = np.abs(centres - mel(frequency)).argmin()
+    assert layer(x).numpy()[0].mean(axis=0).argmax() == expected_band
+
+
+def test_log_and_normalization():
+    x = noise((2, 8000), seed=2)
+    plain = LogMelSpectrogram(log_offset=0.0)
+    # a gain g adds log(g^2) to every value of a power log-mel (power=2) ...
+    np.testing.assert_allclose(plain(10.0 * x).numpy() - plain(x).numpy(), np.log(100.0), atol=1e-4)
+    # ... which per-utterance normalization removes: zero mean, unit variance per clip
+    norm = LogMelSpectrogram(log_offset=0.0, normalize="utterance")
+    out = norm(x).numpy()
+    np.testing.assert_allclose(out.mean(axis=(1, 2)), 0.0, atol=1e-5)
+    np.testing.assert_allclose(out.std(axis=(1, 2)), 1.0, atol=1e-4)
+    np.testing.assert_allclose(norm(10.0 * x).numpy(), out, atol=1e-4)
+    channel = LogMelSpectrogram(normalize="channel")(x).numpy()
+    np.testing.assert_allclose(channel.mean(axis=1), 0.0, atol=1e-4)
+    with pytest.raises(ValueError):
+        LogMelSpectrogram(normalize="batch")
+    with pytest.raises(ValueError):
+        LogMelSpectrogram(frame_length=600, fft_length=512)
+
+
+# Measured: at most 6e-6 dB apart on these inputs (values -13 … +19 dB), i.e. mel powers
+# within 1.3e-6 relative; the test allows 1e-4 dB.
+KERAS_DB_TOLERANCE = 1e-4
+
+
+@pytest.mark.parametrize("frame_length,fft_length", [(512, 512), (400, 512)])
+def test_equals_keras_mel_spectrogram(frame_length, fft_length):
+    """Same settings: Keras centres frames (reflect padding), uses power and dB, puts time last."""
+    x = noise((3, 16000), seed=3)
+    keras_layer = keras.layers.MelSpectrogram(
+        fft_length=fft_length,
+        sequence_length=frame_length,
+        sequence_stride=160,
+        sampling_rate=RATE,
+        num_mel_bins=40,
+        min_freq=20.0,
+        max_freq=8000.0,
+        window="hann",
+        power_to_db=True,
+        top_db=1e9,
+        mag_exp=2.0,
+        min_power=1e-30,
+        ref_power=1.0,
+    )
+    ours = LogMelSpectrogram(
+        frame_length=frame_length,
+        frame_step=160,
+        fft_length=fft_length,
+        num_mel_bins=40,
+        fmin=20.0,
+        fmax=8000.0,
+        power=2.0,
+        log_offset=0.0,
+        center=True,
+    )
+    reference = np.swapaxes(
+        keras_layer(x).numpy(), 1, 2
+    )  # (batch, mel, time) -> (batch, time, mel)
+    ours_db = ours(x).numpy() * (10.0 / np.log(10.0))  # natural log -> decibels
+    assert ours_db.shape == reference.shape
+    np.testing.assert_allclose(ours_db, reference, atol=KERAS_DB_TOLERANCE, rtol=0)
+
+
+def test_saved_model_takes_raw_waveforms(tmp_path):
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((4000,))
+    features = LogMelSpectrogram(num_mel_bins=16, fmax=6000.0, normalize="utterance")(inputs)
+    hidden = keras.layers.Reshape((-1, 16, 1))(features)
+    hidden = keras.layers.Conv2D(4, 3, activation="relu")(hidden)
+    hidden = keras.layers.GlobalAveragePooling2D()(hidden)
+    model = keras.Model(inputs, keras.layers.Dense(10)(hidden))
+    x = noise((5, 4000), seed=4)
+    path = tmp_path / "front_end.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    layer = loaded.layers[1]
+    assert isinstance(layer, LogMelSpectrogram)
+    assert layer.get_config() == model.layers[1].get_config()
+    assert layer.fmax == 6000.0 and layer.normalize == "utterance"
+
+
+def test_works_in_tf_data_and_tf_function():
+    layer = LogMelSpectrogram(num_mel_bins=8)
+    ds = tf.data.Dataset.from_tensor_slices(noise((6, 2000))).batch(3).map(layer)
+    eager = layer(noise((6, 2000))).numpy()
+    np.testing.assert_allclose(np.concatenate([b.numpy() for b in ds]), eager, atol=1e-5)
+
+
+def test_spec_augment_masks_bands_only_when_training():
+    x = np.random.default_rng(5).normal(1.0, 0.1, (4, 98, 40)).astype(np.float32)
+    layer = SpecAugment(time_masks=2, time_mask_width=10, freq_masks=1, freq_mask_width=6, seed=3)
+    np.testing.assert_array_equal(layer(x).numpy(), x)  # inference: unchanged
+    out = layer(x, training=True).numpy()
+    for example, original in zip(out, x, strict=True):
+        masked = example == 0.0
+        rows, cols = masked.all(axis=1), masked.all(axis=0)  # whole frames, whole bins
+        assert masked.sum() == (rows[:, None] | cols[None, :]).sum()  # nothing else is touched
+        assert rows.sum() <= 2 * 10 and cols.sum() <= 6
+        np.testing.assert_array_equal(example[~masked], original[~masked])
+    assert (out == 0).any()
+    again = SpecAugment(time_masks=2, time_mask_width=10, freq_masks=1, freq_mask_width=6, seed=3)
+    np.testing.assert_array_equal(again(x, training=True).numpy(), out)  # same seed, same masks
+
+
+def test_spec_augment_round_trips_in_a_saved_model(tmp_path):
+    inputs = keras.Input((2000,))
+    features = LogMelSpectrogram(num_mel_bins=8)(inputs)
+    masked = SpecAugment(time_mask_width=3, freq_mask_width=2, seed=1)(features)
+    model = keras.Model(inputs, keras.layers.Dense(3)(keras.layers.Flatten()(masked)))
+    path = tmp_path / "masked.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    x = noise((2, 2000), seed=6)
+    np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())
+    assert loaded.layers[2].get_config() == model.layers[2].get_config()
