@@ -4,10 +4,20 @@ A neuron computes ``a = f(z)`` with ``z = W·x + b``; ``f`` is what makes a netw
 non-linear. Every function here:
 
 * matches ``keras.activations`` / ``tf.nn`` (values and gradients, float32: 1e-6 abs / 1e-5 rel),
-* stays finite at the extremes (``|z| = 1e4``): no ``exp`` of a large positive number,
-  not even in the branch of a ``where`` that is thrown away (``where`` still
-  back-propagates through both branches, and ``0 · inf = nan``),
+* stays finite at the extremes (``|z| = 1e4`` and beyond), value and gradient: an
+  ``e^z`` that could overflow either has its argument capped where the function has
+  already saturated, or overflows only where the result is still exact
+  (``1/(1 + inf) = 0``) and no gradient flows back through the ``inf``,
 * is registered as ``"custom_layers>name"``, so models that use it save and load.
+
+Sigmoid, tanh, swish and softplus write their gradient by hand with
+``tf.custom_gradient``, from the value already computed (``σ' = σ(1 − σ)``,
+``tanh' = 1 − tanh²``): that is the math of lesson 01, and it is also what keeps them
+fast. Each ``ops`` call is one pass over the tensor, so the formulas are kept to few
+ops; a Keras built-in such as ``tf.nn.sigmoid`` is one fused kernel forward and one
+backward, so on a lone large tensor ours stay slower (``make bench`` measures by how
+much, also under ``jit_compile=True``, where XLA fuses each chain into one loop); inside
+a layer the matrix product dominates and the difference all but vanishes.
 
 Use one in any Keras layer by object, ``keras.layers.Dense(4, activation=gelu)``; the
 course's own layers also take the plain name, ``custom_layers.layers.Dense(4,
@@ -35,19 +45,30 @@ _GELU_C = math.sqrt(2.0 / math.pi)  # √(2/π) in the tanh approximation
 _GELU_A = 0.044715
 
 
+def _exp_limit(dtype):
+    """A little under the largest ``z`` with ``e^z`` finite in ``dtype`` (87.7 in float32)."""
+    return math.log(tf.as_dtype(dtype).max) - 1.0
+
+
+def _on_placeholder(fn, x):
+    """On a functional-API placeholder (a ``KerasTensor``) ``tf.custom_gradient`` cannot
+    run yet, so record ``fn`` as an ``Activation`` layer: the model calls it on real
+    tensors, with its hand-written gradient (as ``keras.activations.relu`` does)."""
+    return keras.layers.Activation(fn)(x)
+
+
 # --- sigmoid and tanh: the gradient is written by hand with tf.custom_gradient ---------
 
 
-def _stable_sigmoid(z):
-    # σ(z) = 1/(1+e^−z) for z ≥ 0 and e^z/(1+e^z) for z < 0: both forms only ever see
-    # e^−|z| ∈ (0, 1], so nothing overflows for any z.
-    e = ops.exp(-ops.abs(z))
-    return ops.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+def _logistic(z):
+    # σ(z) = 1/(1 + e^−z). For z < −88 (float32) e^−z overflows to inf and 1/inf = 0,
+    # which is σ(z) to float precision: no nan, and no gradient flows through the inf.
+    return 1.0 / (1.0 + ops.exp(-z))
 
 
 @tf.custom_gradient
 def _sigmoid(z):
-    s = _stable_sigmoid(z)
+    s = _logistic(z)
 
     def grad(upstream):
         return upstream * s * (1.0 - s)  # σ'(z) = σ(z)·(1 − σ(z))
@@ -58,24 +79,20 @@ def _sigmoid(z):
 @_register
 def sigmoid(x):
     """Logistic sigmoid ``σ(z) = 1 / (1 + e^−z)``; gradient ``σ(1 − σ)`` (hand-written)."""
-    if isinstance(x, keras.KerasTensor):  # functional-API placeholder: record plain ops
-        return _stable_sigmoid(x)
+    if isinstance(x, keras.KerasTensor):
+        return _on_placeholder(sigmoid, x)
     return _sigmoid(ops.convert_to_tensor(x))
-
-
-def _stable_tanh(z):
-    # tanh(z) = sign(z)·(1 − e)/(1 + e) with e = e^−2|z| ∈ (0, 1]: nothing overflows.
-    # Near 0, 1 − e cancels, so there we use expm1: 1 − e = −expm1(−2|z|).
-    a = ops.abs(z)
-    e = ops.exp(-2.0 * a)
-    m = ops.expm1(-2.0 * a)
-    magnitude = ops.where(a < 0.55, -m / (2.0 + m), (1.0 - e) / (1.0 + e))
-    return ops.sign(z) * magnitude
 
 
 @tf.custom_gradient
 def _tanh(z):
-    t = _stable_tanh(z)
+    # tanh(z) = (e^2z − 1)/(e^2z + 1) = m/(m + 2) with m = e^2z − 1 = expm1(2z), taken at
+    # |z| with the sign put back (tanh is odd, and the result is as accurate for z < 0
+    # as for z > 0). expm1 keeps full precision near 0 (tanh z ≈ z), where e^2z − 1
+    # would cancel; 2|z| is capped where e^2z would overflow (inf/inf = nan), far past
+    # where tanh is ±1 to float precision.
+    m = ops.expm1(ops.minimum(2.0 * ops.abs(z), _exp_limit(z.dtype)))
+    t = ops.sign(z) * (m / (m + 2.0))
 
     def grad(upstream):
         return upstream * (1.0 - t * t)  # tanh'(z) = 1 − tanh²(z)
@@ -86,8 +103,8 @@ def _tanh(z):
 @_register
 def tanh(x):
     """Hyperbolic tangent ``(e^z − e^−z)/(e^z + e^−z)``; gradient ``1 − tanh²`` (hand-written)."""
-    if isinstance(x, keras.KerasTensor):  # functional-API placeholder: record plain ops
-        return _stable_tanh(x)
+    if isinstance(x, keras.KerasTensor):
+        return _on_placeholder(tanh, x)
     return _tanh(ops.convert_to_tensor(x))
 
 
@@ -97,8 +114,9 @@ def tanh(x):
 @_register
 def relu(x):
     """Rectified linear unit ``max(0, z)`` (gradient 0 at z = 0, like ``tf.nn.relu``)."""
-    z = ops.convert_to_tensor(x)
-    return ops.where(z > 0, z, ops.zeros_like(z))
+    # The gradient of maximum(a, b) goes to a where a ≥ b: with the 0 first, the tie at
+    # z = 0 sends it to the constant, so z gets slope 0 there, as tf.nn.relu gives.
+    return ops.maximum(0.0, x)
 
 
 @_register
@@ -112,10 +130,9 @@ def leaky_relu(x, negative_slope=0.2):
 def elu(x, alpha=1.0):
     """Exponential linear unit: ``z`` for z > 0, ``α·(e^z − 1)`` otherwise."""
     z = ops.convert_to_tensor(x)
-    # expm1 only ever sees z ≤ 0: e^z of a large z would overflow in the unused branch
-    # and turn its (discarded) gradient 0·inf into nan.
-    negative_part = ops.where(z > 0, ops.zeros_like(z), z)
-    return ops.where(z > 0, z, alpha * ops.expm1(negative_part))
+    # expm1 only ever sees min(z, 0): e^z of a large z would overflow in the unused
+    # branch of where, and its (discarded) gradient 0·inf would still be nan.
+    return ops.where(z > 0, z, alpha * ops.expm1(ops.minimum(z, 0.0)))
 
 
 # --- smooth ones -----------------------------------------------------------------------
@@ -138,25 +155,48 @@ def gelu(x, approximate=False):
     return 0.5 * z * ops.erfc(-z * _SQRT_HALF)
 
 
+@tf.custom_gradient
+def _swish(z):
+    s = _logistic(z)
+    y = z * s
+
+    def grad(upstream):
+        return upstream * (s + y * (1.0 - s))  # (z·σ)' = σ + z·σ·(1 − σ) = σ + y·(1 − σ)
+
+    return y, grad
+
+
 @_register
 def swish(x):
-    """Swish / SiLU ``z·σ(z)`` (uses the stable :func:`sigmoid`)."""
-    z = ops.convert_to_tensor(x)
-    return z * sigmoid(z)
+    """Swish / SiLU ``z·σ(z)``; gradient ``σ + z·σ·(1 − σ)`` (hand-written)."""
+    if isinstance(x, keras.KerasTensor):
+        return _on_placeholder(swish, x)
+    return _swish(ops.convert_to_tensor(x))
 
 
 silu = swish  # the same function under its other name
 
 
+@tf.custom_gradient
+def _softplus(z):
+    # log(1 + e^z) = log1p(e^z), with z capped inside the exponential so that e^z stays
+    # finite; above the cap (87.7 in float32) log1p(e^z) = z to float precision, and the
+    # max picks z. Below it the max changes nothing: log(1 + e^z) > z.
+    e = ops.exp(ops.minimum(z, _exp_limit(z.dtype)))
+    y = ops.maximum(z, ops.log1p(e))
+
+    def grad(upstream):
+        return upstream * (e / (1.0 + e))  # softplus'(z) = e^z/(1 + e^z) = σ(z)
+
+    return y, grad
+
+
 @_register
 def softplus(x):
-    """Softplus ``log(1 + e^z)``, computed as ``max(z, 0) + log1p(e^−|z|)``.
-
-    ``max(z, 0)`` is written ``z/2 + |z|/2``: the same numbers, but at exactly z = 0
-    autodiff then averages the two sides and gives the true slope σ(0) = ½.
-    """
-    z = ops.convert_to_tensor(x)
-    return 0.5 * z + 0.5 * ops.abs(z) + ops.log1p(ops.exp(-ops.abs(z)))
+    """Softplus ``log(1 + e^z)``; gradient ``σ(z) = e^z/(1 + e^z)`` (hand-written)."""
+    if isinstance(x, keras.KerasTensor):
+        return _on_placeholder(softplus, x)
+    return _softplus(ops.convert_to_tensor(x))
 
 
 # --- along an axis ---------------------------------------------------------------------
@@ -212,8 +252,7 @@ def leaky_relu_derivative(x, negative_slope=0.2):
 def elu_derivative(x, alpha=1.0):
     """``1 if z > 0 else α·e^z``."""
     z = ops.convert_to_tensor(x)
-    negative_part = ops.where(z > 0, ops.zeros_like(z), z)
-    return ops.where(z > 0, ops.ones_like(z), alpha * ops.exp(negative_part))
+    return ops.where(z > 0, ops.ones_like(z), alpha * ops.exp(ops.minimum(z, 0.0)))
 
 
 def gelu_derivative(x, approximate=False):

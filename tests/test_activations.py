@@ -115,6 +115,31 @@ def test_extremes_are_finite(name, rng):
     np.testing.assert_allclose(grad[:2], ref_grad, atol=ATOL, rtol=RTOL)
 
 
+# Per dtype: (tolerance against Keras in that dtype, a large finite input short of the maximum).
+# (float64 at 1e-7: tf.nn.leaky_relu keeps its slope as a float32 attribute, 0.2000000030.)
+DTYPES = {"float16": (1e-2, 6e4), "bfloat16": (2e-2, 1e38), "float64": (1e-7, 1e300)}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", PAIRS)
+def test_other_float_dtypes_finite_and_matching_keras(name, dtype):
+    # The caps on exp's argument follow the dtype (log of its largest value), so nothing
+    # overflows in float16 either, where e^z is inf from z ≈ 11.1 on.
+    ours, reference = PAIRS[name]
+    tolerance, big = DTYPES[dtype]
+    largest = float(tf.as_dtype(dtype).max)
+    z = np.array([-largest, -big, -30, -3, -0.5, 0, 0.5, 3, 30, big, largest])
+    z = tf.constant(z, dtype=dtype)
+    value, grad = value_and_grad(ours, z)
+    ref_value, ref_grad = value_and_grad(reference, z)
+    assert value.dtype == ref_value.dtype
+    value, grad, ref_value, ref_grad = (np.float64(a) for a in (value, grad, ref_value, ref_grad))
+    assert np.all(np.isfinite(value)) and np.all(np.isfinite(grad))
+    finite = np.isfinite(ref_value) & np.isfinite(ref_grad)
+    np.testing.assert_allclose(value[finite], ref_value[finite], atol=tolerance, rtol=tolerance)
+    np.testing.assert_allclose(grad[finite], ref_grad[finite], atol=tolerance, rtol=tolerance)
+
+
 def test_saturation_figures():
     z = np.float64([0.0, 10.0])
     exact = np.exp(-z) / (1 + np.exp(-z)) ** 2  # σ'(10) ≈ 4.54e-5, the lesson's figure

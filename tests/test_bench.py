@@ -34,3 +34,29 @@ def test_quick_bench_writes_every_figure(tmp_path, capsys):
     assert all(ratio > 0 for ratio in saved["ratios"].values())
     assert saved["ratios"] == results["ratios"]
     assert "loop epoch vs model.fit" in capsys.readouterr().out
+
+
+def test_quick_bench_activations_three_ways_and_explains_every_miss(tmp_path, capsys):
+    results = bench.main(["--quick", "--out", str(tmp_path)])
+    saved = json.loads((tmp_path / "results.json").read_text())
+    names = set(saved["activations"])
+    assert names and set(saved["activations_in_dense"]) == set(saved["activations_jit"]) == names
+    assert all(r["jit_compile"] is True for r in saved["activations_jit"].values())
+    assert all(r["jit_compile"] is False for r in saved["activations"].values())
+    for name in names:
+        assert {f"activation {name}", f"activation {name} in Dense"} <= set(saved["ratios"])
+        assert f"activation {name} alone, XLA" in saved["ratios"]
+    # Our Dense adds its bias as keras.layers.Dense does (BiasAdd): the same graph.
+    assert saved["dense"]["same_graph_ops_as_builtin"] is True
+    # The kernels that run after Grappler: the built-in sigmoid is one fused kernel each way.
+    if "kernels" in saved["activations"]["sigmoid"]:
+        assert saved["activations"]["sigmoid"]["kernels"]["builtin"] == "Sigmoid, SigmoidGrad"
+        assert saved["activations"]["sigmoid"]["passes"]["custom"] >= 3
+    # Exactly the ratios above the target are explained, in the JSON and under the table row.
+    over = {key for key, ratio in saved["ratios"].items() if ratio > saved["target_ratio"]}
+    assert set(saved["explanations"]) == over
+    out = capsys.readouterr().out
+    assert out.count("\n    -> ") == len(over)
+    assert all(isinstance(text, str) and text for text in saved["explanations"].values())
+    assert len(saved["machine"]["load_average_start"]) == 3
+    assert results["explanations"] == saved["explanations"]
