@@ -5,6 +5,7 @@ copy across with ``get_weights``/``set_weights`` and the outputs agree.
 
 * :class:`Dense`: ``a = f(x·W + b)``, the neuron of lesson 01, many at once.
 * :class:`PReLU`: a ReLU whose negative slope ``α`` is learned.
+* :class:`Conv2D`: ``a = f(conv(x, kernel) + b)``, one small dense neuron slid over an image.
 * :class:`Embedding`: token ids → rows of a learned table (a gather; sparse gradients).
 * :class:`MaskedGlobalAveragePooling1D`: the mean over a sequence's unmasked steps.
 """
