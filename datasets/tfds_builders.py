@@ -173,7 +173,6 @@ class CourseSpokenDigits(_CourseBuilder):
             )
 
 
-
 BUILDERS = {"mnist": CourseMnist, "imdb": CourseImdbReviews, "spoken_digits": CourseSpokenDigits}
 
 

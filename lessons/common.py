@@ -24,10 +24,14 @@ def parse_args(argv, description: str, epochs: int | None = None, extra=None):
     """The options every lesson takes: --quick, --seed, --epochs, --out (plus ``extra``)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="tiny, fast run (used by the tests)")
-    parser.add_argument("--seed", type=int, default=42, help="random seed (same seed, same numbers)")
+    parser.add_argument(
+        "--seed", type=int, default=42, help="random seed (same seed, same numbers)"
+    )
     if epochs is not None:
         parser.add_argument("--epochs", type=int, default=None, help=f"epochs (default {epochs})")
-    parser.add_argument("--out", type=Path, default=None, help="output folder for plots and metrics")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="output folder for plots and metrics"
+    )
     if extra is not None:
         extra(parser)
     if argv is None and "ipykernel" in sys.modules:
@@ -63,7 +67,7 @@ def save_figure(fig, out: Path, name: str) -> Path:
 
 
 def finish(args, metrics: dict) -> dict:
-    """Add the wall time, write ``metrics.json`` (a flat JSON object) and print where things went."""
+    """Add the wall time, write ``metrics.json`` (a flat JSON object), say where things went."""
     metrics = dict(metrics)
     metrics["seconds"] = round(time.perf_counter() - args.started, 2)
     metrics["seed"] = args.seed
