@@ -11,15 +11,21 @@ One training step is four lines of math::
 Around it, :class:`Trainer` adds what a real run needs and nothing more: metrics, a
 ``keras.utils.Progbar``, a history dict, TensorBoard scalars, checkpoints that let an
 interrupted run resume where it stopped, a guard that stops on a NaN/Inf loss without
-saving the bad update, and ``tf.distribute`` support (the same code runs on one device or
-on several replicas when called inside ``strategy.scope()``). Checkpoints are written by
-this process alone; multi-worker training would let only the chief write to
-``checkpoint_dir`` (the others writing to a temporary folder).
+saving the bad update, and ``tf.distribute`` support (the same code runs on one device,
+on several devices of one machine with ``MirroredStrategy``, or on several machines with
+``MultiWorkerMirroredStrategy``, when called inside ``strategy.scope()``).
 
-Distributed training, in short: each replica runs the step on its share of the global
-batch; the per-replica loss is divided by the *global* batch size, so that summing the
-replicas' gradients (which the optimizer does) gives the gradient of the global mean.
-Metrics live in ``on_read`` variables that Keras sums across replicas when read.
+Distributed training, in short: the dataset is batched with the *global* batch size and
+the strategy splits every batch among the replicas (with several workers, each worker
+keeps only its replicas' slices: the data is sharded). Each replica runs the step on its
+share; its loss is divided by the *global* batch size, so that summing the replicas'
+gradients (which the optimizer does, by all-reduce) gives the gradient of the global
+mean. Metrics live in ``on_read`` variables that are summed across replicas when read.
+With several workers, every worker runs this same code, in the same order (the
+collective operations pair up across workers); only the chief prints, writes
+TensorBoard logs and writes to ``checkpoint_dir``; the others save to a temporary folder
+that is removed right after (saving may need every worker), and all of them resume from
+the chief's checkpoints, so ``checkpoint_dir`` must be storage that every worker sees.
 
 Usage::
 
@@ -73,7 +79,8 @@ class Trainer:
 
     With a ``tf.distribute`` strategy, create the model, the optimizer and the metrics
     inside ``strategy.scope()``; the trainer uses the strategy in scope when it is created,
-    or else the one the model was created under.
+    or else the one the model was created under. With several workers, every worker must
+    make the same calls with the same arguments (``verbose`` included).
 
     Args:
         model: a Keras model (built, or buildable by calling it on the first batch).
@@ -106,6 +113,8 @@ class Trainer:
         self.optimizer = optimizer
         self.metrics = list(metrics or [])
         self.jit_compile = jit_compile
+        # The chief (worker 0; the only process on one machine) prints and writes files.
+        self.is_chief = self.strategy.extended.should_checkpoint
         with self.strategy.scope():
             self.loss_tracker = keras.metrics.Mean(name="loss")
         self.train_step = tf.function(self._train_step, jit_compile=jit_compile)
@@ -233,23 +242,28 @@ class Trainer:
             history.update({"val_" + name: [] for name in names})
 
         # Checkpoints: model + optimizer (slots, step counter) + how many epochs are done.
+        # Every worker restores from the chief's folder; only the chief writes there.
         epoch_counter = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
-        manager = None
+        checkpoint = manager = None
         start_epoch = 0
         if checkpoint_dir is not None:
+            checkpoint_dir = os.fspath(checkpoint_dir)
             checkpoint = tf.train.Checkpoint(
                 model=self.model, optimizer=self.optimizer, epoch=epoch_counter
             )
-            manager = tf.train.CheckpointManager(checkpoint, checkpoint_dir, max_checkpoints)
-            if manager.latest_checkpoint:
-                checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+            manager = tf.train.CheckpointManager(
+                checkpoint, self._write_dir(checkpoint_dir), max_checkpoints
+            )
+            latest = tf.train.latest_checkpoint(checkpoint_dir)
+            if latest:
+                checkpoint.restore(latest).assert_existing_objects_matched()
                 start_epoch = int(epoch_counter.numpy())
                 history = _load_history(checkpoint_dir, history, start_epoch)
-                if verbose:
-                    print(f"Resuming from {manager.latest_checkpoint} (epoch {start_epoch} done).")
+                if verbose and self.is_chief:
+                    print(f"Resuming from {latest} (epoch {start_epoch} done).")
 
         writers = {}
-        if log_dir is not None:
+        if log_dir is not None and self.strategy.extended.should_save_summary:
             writers = {"": tf.summary.create_file_writer(os.path.join(log_dir, "train"))}
             if validation_data is not None:
                 writers["val_"] = tf.summary.create_file_writer(os.path.join(log_dir, "validation"))
@@ -266,9 +280,11 @@ class Trainer:
         steps = steps if steps > 0 else None
 
         for epoch in range(start_epoch, epochs):
-            if verbose:
+            if verbose and self.is_chief:
                 print(f"Epoch {epoch + 1}/{epochs}")
-            progbar = keras.utils.Progbar(steps, verbose=verbose, stateful_metrics=names)
+            progbar = keras.utils.Progbar(
+                steps, verbose=verbose if self.is_chief else 0, stateful_metrics=names
+            )
             self._reset_metrics()
             step = 0
             for step, batch in enumerate(train, start=1):
@@ -276,15 +292,15 @@ class Trainer:
                 if not math.isfinite(loss) or bad_gradients:
                     what = f"loss = {loss}" + (", non-finite gradients" if bad_gradients else "")
                     raise self._non_finite(
-                        f"{what} at epoch {epoch + 1}, step {step}", manager, epoch_counter
+                        f"{what} at epoch {epoch + 1}, step {step}", checkpoint_dir, checkpoint
                     )
-                if verbose:
+                if verbose:  # on every worker: reading a metric sums it across workers
                     progbar.update(step, list(self._results().items()))
             if not self._weights_are_finite():  # the epoch's last update can still overflow
                 raise self._non_finite(
                     f"non-finite weights after epoch {epoch + 1}, step {step}",
-                    manager,
-                    epoch_counter,
+                    checkpoint_dir,
+                    checkpoint,
                 )
             logs = self._results()
             if validation is not None:
@@ -302,23 +318,34 @@ class Trainer:
                         _write_scalar("epoch_" + name, logs[prefix + name])
                 writer.flush()
             if manager is not None:
+                if self.is_chief:  # history first: a run that dies before the checkpoint
+                    _save_history(checkpoint_dir, history)  # is resumed with its epochs only
                 epoch_counter.assign(epoch + 1)
-                manager.save(checkpoint_number=epoch + 1)
-                _save_history(checkpoint_dir, history)
+                manager.save(checkpoint_number=epoch + 1)  # every worker takes part
+                if not self.is_chief:
+                    tf.io.gfile.rmtree(manager.directory)
         return history
 
-    def _non_finite(self, what, manager, epoch_counter):
+    def _write_dir(self, checkpoint_dir):
+        """Where this worker saves: ``checkpoint_dir`` for the chief, else a temporary folder."""
+        if self.is_chief:
+            return checkpoint_dir
+        return os.path.join(checkpoint_dir, f"workertemp_{self.strategy.cluster_resolver.task_id}")
+
+    def _non_finite(self, what, checkpoint_dir, checkpoint):
         """The error to raise; rolls the model back to the last good checkpoint, if any."""
-        if manager is not None and manager.latest_checkpoint:
-            manager.checkpoint.restore(manager.latest_checkpoint)
+        latest = tf.train.latest_checkpoint(checkpoint_dir) if checkpoint_dir else None
+        if latest:
+            checkpoint.restore(latest)
             kept = (
-                f"The last good checkpoint, {manager.latest_checkpoint} (after epoch "
-                f"{int(epoch_counter.numpy())}), is kept and the model was restored from it."
+                f"The last good checkpoint, {latest} (after epoch "
+                f"{int(checkpoint.epoch.numpy())}), is kept and the model was restored from it."
             )
         else:
             kept = "No checkpoint was saved (no checkpoint_dir, or no finished epoch)."
         return NonFiniteLossError(
-            f"Training stopped: {what} (optimizer step {int(self.optimizer.iterations)}). "
+            f"Training stopped: {what} "
+            f"(optimizer step {int(self.optimizer.iterations.numpy())}). "
             f"The bad update was not saved. {kept} Try a lower learning rate, gradient "
             "clipping (clipnorm=1.0), or check the inputs for NaN/Inf."
         )
@@ -335,6 +362,7 @@ def _write_scalar(name, value):
 
 
 def _save_history(checkpoint_dir, history):
+    os.makedirs(checkpoint_dir, exist_ok=True)
     path = os.path.join(checkpoint_dir, "history.json")
     with open(path + ".tmp", "w") as file:
         json.dump(history, file)
@@ -369,17 +397,23 @@ def fit(
 
     Args:
         model: a Keras model.
-        train_data: a ``tf.data.Dataset`` of ``(x, y)`` or ``(x, y, sample_weight)`` batches.
+        train_data: a ``tf.data.Dataset`` of ``(x, y)`` or ``(x, y, sample_weight)`` batches,
+            batched with the *global* batch size: a strategy splits each batch among its
+            replicas (``experimental_distribute_dataset``), and with several workers each
+            worker keeps its replicas' slices, so build the same dataset (same order, same
+            seed) on every worker.
         loss: a ``keras.losses.Loss`` instance.
         optimizer: a Keras optimizer instance.
         epochs: the total number of epochs (a resumed run continues up to it).
         validation_data: an optional dataset like ``train_data``, evaluated after each epoch.
         metrics: a list of ``keras.metrics.Metric`` instances.
         checkpoint_dir: if set, save model + optimizer + epoch after every epoch and resume
-            from the latest checkpoint found there.
+            from the latest checkpoint found there (with several workers: the chief's folder,
+            on storage that every worker can read).
         log_dir: if set, write TensorBoard scalars (``train/`` and ``validation/``).
         jit_compile: compile the steps with XLA (one device only).
-        verbose: 1 shows a progress bar per epoch, 0 is silent.
+        verbose: 1 shows a progress bar per epoch (on the chief), 0 is silent. With several
+            workers, give every worker the same value.
 
     Returns:
         ``{"loss": [...], "<metric>": [...], "val_loss": [...], "val_<metric>": [...]}``,
