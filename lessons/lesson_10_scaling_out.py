@@ -158,8 +158,9 @@ def train(strategy, data, args, checkpoint_dir=None, crash_at_step=None):
     step_times = []
     trainer.train_step = timed(trainer.train_step, step_times)
     started = time.perf_counter()
-    history = trainer.fit(training_data(data, args), epochs=args.epochs,
-                          checkpoint_dir=checkpoint_dir, verbose=0)
+    history = trainer.fit(
+        training_data(data, args), epochs=args.epochs, checkpoint_dir=checkpoint_dir, verbose=0
+    )
     seconds = time.perf_counter() - started
     after_first_step = args.epochs * len(data["y_train"]) - args.batch_size
     return {
@@ -259,10 +260,26 @@ def tf_config(cluster, index):
 
 def worker_command(args, folder, checkpoint_dir=None, crash_at_step=None):
     """The command line of every worker of a job: the same program, the same arguments."""
-    command = [sys.executable, "-m", "lessons.lesson_10_scaling_out", "--worker",
-               "--out", str(folder), "--seed", str(args.seed), "--epochs", str(args.epochs),
-               "--examples", str(args.examples), "--batch-size", str(args.batch_size),
-               "--learning-rate", str(args.learning_rate), "--timeout", str(args.timeout)]
+    command = [
+        sys.executable,
+        "-m",
+        "lessons.lesson_10_scaling_out",
+        "--worker",
+        "--out",
+        str(folder),
+        "--seed",
+        str(args.seed),
+        "--epochs",
+        str(args.epochs),
+        "--examples",
+        str(args.examples),
+        "--batch-size",
+        str(args.batch_size),
+        "--learning-rate",
+        str(args.learning_rate),
+        "--timeout",
+        str(args.timeout),
+    ]
     if args.quick:
         command.append("--quick")
     if checkpoint_dir is not None:
@@ -292,11 +309,16 @@ def run_job(command, folder, workers=2, timeout=600.0, multi_worker=True):
             if multi_worker:
                 env["TF_CONFIG"] = tf_config(cluster, index)  # set before the child imports TF
             logs.append(open(folder / f"worker-{index}.log", "w"))
-            processes.append(subprocess.Popen(
-                command, cwd=common.REPO_ROOT, env=env, stdout=logs[-1],
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: killable as a whole
-            ))
+            processes.append(
+                subprocess.Popen(
+                    command,
+                    cwd=common.REPO_ROOT,
+                    env=env,
+                    stdout=logs[-1],
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # its own process group: killable as a whole
+                )
+            )
         wait_for(processes, folder, timeout)
     finally:
         for process in processes:  # whatever happened: nothing keeps running
@@ -306,8 +328,9 @@ def run_job(command, folder, workers=2, timeout=600.0, multi_worker=True):
     return time.perf_counter() - started
 
 
-def train_on_workers(args, folder, workers=2, multi_worker=True, checkpoint_dir=None,
-                     crash_at_step=None):
+def train_on_workers(
+    args, folder, workers=2, multi_worker=True, checkpoint_dir=None, crash_at_step=None
+):
     """Run :func:`train` as a job of worker processes; returns their results and the wall time."""
     for old in Path(folder).glob("worker-*.npz"):
         old.unlink()
@@ -446,13 +469,18 @@ def plot_runs(runs, reference, out):
     tensors = np.arange(len(reference))
     for offset, name in ((-0.2, "mirrored"), (0.2, "multi-worker")):
         if name in runs:
-            diffs = [max(float(np.abs(w - r).max()), 1e-10)
-                     for w, r in zip(runs[name]["weights"], reference, strict=True)]
+            diffs = [
+                max(float(np.abs(w - r).max()), 1e-10)
+                for w, r in zip(runs[name]["weights"], reference, strict=True)
+            ]
             right.bar(tensors + offset, diffs, width=0.4, label=name)
     right.axhline(WEIGHT_TOLERANCE, color="k", linestyle="--", label="tolerance")
     right.set_yscale("log")
-    right.set_xticks(tensors, [f"{'bias' if w.ndim == 1 else 'kernel'} {i // 2 + 1}"
-                               for i, w in enumerate(reference)], rotation=30)
+    right.set_xticks(
+        tensors,
+        [f"{'bias' if w.ndim == 1 else 'kernel'} {i // 2 + 1}" for i, w in enumerate(reference)],
+        rotation=30,
+    )
     right.set_ylabel("max |w − w_one device|  (0 drawn at 1e-10)")
     right.set_title("Distance from the one-device weights")
     right.legend()
@@ -521,19 +549,39 @@ def failure_drill(args, out, steps_per_epoch):
 # %%
 def main(argv=None):
     def extra(parser):
-        parser.add_argument("--examples", type=int, default=20_000,
-                            help="training images (default 20 000; --quick 2 000)")
-        parser.add_argument("--batch-size", type=int, default=128,
-                            help="the GLOBAL batch size (default 128)")
+        parser.add_argument(
+            "--examples",
+            type=int,
+            default=20_000,
+            help="training images (default 20 000; --quick 2 000)",
+        )
+        parser.add_argument(
+            "--batch-size", type=int, default=128, help="the GLOBAL batch size (default 128)"
+        )
         parser.add_argument("--learning-rate", type=float, default=1e-3, help="Adam's η")
-        parser.add_argument("--timeout", type=float, default=None,
-                            help="seconds a worker job may take (default 600; --quick 180)")
-        parser.add_argument("--worker", action="store_true",
-                            help="run as one worker of a job (started by the lesson)")
-        parser.add_argument("--checkpoint-dir", type=Path, default=None,
-                            help="(worker) the chief's checkpoint folder")
-        parser.add_argument("--crash-at-step", type=int, default=None,
-                            help="(worker) the last worker dies before this step (a drill)")
+        parser.add_argument(
+            "--timeout",
+            type=float,
+            default=None,
+            help="seconds a worker job may take (default 600; --quick 180)",
+        )
+        parser.add_argument(
+            "--worker",
+            action="store_true",
+            help="run as one worker of a job (started by the lesson)",
+        )
+        parser.add_argument(
+            "--checkpoint-dir",
+            type=Path,
+            default=None,
+            help="(worker) the chief's checkpoint folder",
+        )
+        parser.add_argument(
+            "--crash-at-step",
+            type=int,
+            default=None,
+            help="(worker) the last worker dies before this step (a drill)",
+        )
 
     args = common.parse_args(argv, "Lesson 10: scaling out", epochs=2, extra=extra)
     if args.quick:
@@ -545,8 +593,10 @@ def main(argv=None):
     out = common.start("10", args)
     data = load_data(args)
     examples, steps = len(data["y_train"]), int(training_data(data, args).cardinality())
-    print(f"{examples:,} training images, global batch {args.batch_size} ({steps} steps per "
-          f"epoch), {args.epochs} epoch(s), Adam η = {args.learning_rate}, seed {args.seed}.")
+    print(
+        f"{examples:,} training images, global batch {args.batch_size} ({steps} steps per "
+        f"epoch), {args.epochs} epoch(s), Adam η = {args.learning_rate}, seed {args.seed}."
+    )
     runs = {}
 
     print("\n(a) One device.")
@@ -555,16 +605,21 @@ def main(argv=None):
     print("(b) MirroredStrategy on two logical CPU devices of this process.")
     cpus = tf.config.list_logical_devices("CPU")
     if len(cpus) >= 2:
-        runs["mirrored"] = train(tf.distribute.MirroredStrategy([d.name for d in cpus[:2]]),
-                                 data, args)
+        runs["mirrored"] = train(
+            tf.distribute.MirroredStrategy([d.name for d in cpus[:2]]), data, args
+        )
     else:  # TensorFlow started before this file could split the CPU (e.g. imported by
         # a test): run the mirrored part in a fresh process, where the split works.
-        print("    (TensorFlow already started with one CPU device: running it in a child "
-              "process.)")
-        (runs["mirrored"],), _ = train_on_workers(args, out / "mirrored", workers=1,
-                                                  multi_worker=False)
-    print(f"    replica 0 got examples {runs['mirrored']['shares'][0]}, "
-          f"replica 1 got {runs['mirrored']['shares'][1]} (global batches of 4).")
+        print(
+            "    (TensorFlow already started with one CPU device: running it in a child process.)"
+        )
+        (runs["mirrored"],), _ = train_on_workers(
+            args, out / "mirrored", workers=1, multi_worker=False
+        )
+    print(
+        f"    replica 0 got examples {runs['mirrored']['shares'][0]}, "
+        f"replica 1 got {runs['mirrored']['shares'][1]} (global batches of 4)."
+    )
 
     print("(c) MultiWorkerMirroredStrategy: two worker processes on 127.0.0.1.")
     workers, job_seconds = train_on_workers(args, out / "multi-worker")
@@ -572,57 +627,87 @@ def main(argv=None):
     for index, worker in enumerate(workers):
         print(f"    worker {index} got examples {worker['shares'][0]} of each global batch of 4")
     copies_diff = max_weight_diff(workers[1]["weights"], workers[0]["weights"])
-    print(f"    the two workers' copies of the weights differ by at most {copies_diff:.1g}; "
-          f"job wall time {job_seconds:.1f} s, of which training {workers[0]['seconds']:.1f} s.")
+    print(
+        f"    the two workers' copies of the weights differ by at most {copies_diff:.1g}; "
+        f"job wall time {job_seconds:.1f} s, of which training {workers[0]['seconds']:.1f} s."
+    )
 
     reference = runs["one device"]["weights"]
     parameters = sum(int(np.prod(w.shape)) for w in build_model(data).trainable_weights)
-    print(f"Every distributed step all-reduces the gradient of {parameters:,} weights "
-          f"({4 * parameters / 1e6:.1f} MB of float32).")
+    print(
+        f"Every distributed step all-reduces the gradient of {parameters:,} weights "
+        f"({4 * parameters / 1e6:.1f} MB of float32)."
+    )
     halves_diff = max_weight_diff(runs["mirrored"]["weights"], runs["multi-worker"]["weights"])
-    print(f"\n{'run':<14}{'replicas':>9}{'final loss':>14}{'max |Δw|':>11}"
-          f"{'test acc.':>11}{'train s':>9}{'examples/s':>12}")
+    print(
+        f"\n{'run':<14}{'replicas':>9}{'final loss':>14}{'max |Δw|':>11}"
+        f"{'test acc.':>11}{'train s':>9}{'examples/s':>12}"
+    )
     metrics = {}
     for name, run in runs.items():
         key = {"one device": "single", "mirrored": "mirrored", "multi-worker": "multiworker"}[name]
         diff = max_weight_diff(run["weights"], reference)
         accuracy = accuracy_on_test_set(run["weights"], data)
         loss = run["history"]["loss"][-1]
-        print(f"{name:<14}{run['replicas']:>9}{loss:>14.8f}{diff:>11.1e}{accuracy:>11.4f}"
-              f"{run['seconds']:>9.1f}{run['examples_per_second']:>12,.0f}")
-        metrics.update({
-            f"{key}_loss": loss, f"{key}_weight_diff": diff, f"{key}_test_accuracy": accuracy,
-            f"{key}_examples_per_second": round(run["examples_per_second"], 1),
-            f"{key}_train_seconds": round(run["seconds"], 2),
-        })
-    metrics["max_weight_diff"] = max(metrics["mirrored_weight_diff"],
-                                     metrics["multiworker_weight_diff"])
+        print(
+            f"{name:<14}{run['replicas']:>9}{loss:>14.8f}{diff:>11.1e}{accuracy:>11.4f}"
+            f"{run['seconds']:>9.1f}{run['examples_per_second']:>12,.0f}"
+        )
+        metrics.update(
+            {
+                f"{key}_loss": loss,
+                f"{key}_weight_diff": diff,
+                f"{key}_test_accuracy": accuracy,
+                f"{key}_examples_per_second": round(run["examples_per_second"], 1),
+                f"{key}_train_seconds": round(run["seconds"], 2),
+            }
+        )
+    metrics["max_weight_diff"] = max(
+        metrics["mirrored_weight_diff"], metrics["multiworker_weight_diff"]
+    )
     metrics["max_loss_rel_diff"] = max(
         abs(metrics[f"{k}_loss"] - metrics["single_loss"]) / metrics["single_loss"]
         for k in ("mirrored", "multiworker")
     )
-    metrics["same_within_tolerance"] = bool(metrics["max_weight_diff"] <= WEIGHT_TOLERANCE
-                                            and metrics["max_loss_rel_diff"] <= LOSS_TOLERANCE)
-    metrics.update(multiworker_job_seconds=round(job_seconds, 2),
-                   multiworker_copies_diff=copies_diff, examples=examples, epochs=args.epochs,
-                   global_batch_size=args.batch_size)
+    metrics["same_within_tolerance"] = bool(
+        metrics["max_weight_diff"] <= WEIGHT_TOLERANCE
+        and metrics["max_loss_rel_diff"] <= LOSS_TOLERANCE
+    )
+    metrics.update(
+        multiworker_job_seconds=round(job_seconds, 2),
+        multiworker_copies_diff=copies_diff,
+        examples=examples,
+        epochs=args.epochs,
+        global_batch_size=args.batch_size,
+    )
     metrics.update(mirrored_vs_multiworker_diff=halves_diff, parameters=parameters)
     verdict = "the same" if metrics["same_within_tolerance"] else "NOT the same"
-    print(f"Largest weight difference {metrics['max_weight_diff']:.1e} (tolerance "
-          f"{WEIGHT_TOLERANCE:g}), largest relative loss difference "
-          f"{metrics['max_loss_rel_diff']:.1e} (tolerance {LOSS_TOLERANCE:g}): {verdict}.")
+    print(
+        f"Largest weight difference {metrics['max_weight_diff']:.1e} (tolerance "
+        f"{WEIGHT_TOLERANCE:g}), largest relative loss difference "
+        f"{metrics['max_loss_rel_diff']:.1e} (tolerance {LOSS_TOLERANCE:g}): {verdict}."
+    )
     if halves_diff == 0:
-        print("The mirrored and multi-worker weights are identical: both runs add the same two "
-              "halves the same way.")
+        print(
+            "The mirrored and multi-worker weights are identical: both runs add the same two "
+            "halves the same way."
+        )
     else:
         print(f"The mirrored and multi-worker weights differ by at most {halves_diff:.1g}.")
     speed = {name: run["examples_per_second"] for name, run in runs.items()}
-    print("Throughput relative to one device: " + ", ".join(
-        f"{name} {speed[name] / speed['one device']:.2f}×" for name in ("mirrored", "multi-worker")
-    ) + " (the same cores, plus the communication: see section 6).")
+    print(
+        "Throughput relative to one device: "
+        + ", ".join(
+            f"{name} {speed[name] / speed['one device']:.2f}×"
+            for name in ("mirrored", "multi-worker")
+        )
+        + " (the same cores, plus the communication: see section 6)."
+    )
 
-    print("\nWorker 0's TF_CONFIG in this run (worker 1's differs only in its index):\n    "
-          + workers[0]["tf_config"])
+    print(
+        "\nWorker 0's TF_CONFIG in this run (worker 1's differs only in its index):\n    "
+        + workers[0]["tf_config"]
+    )
 
     if not args.quick and args.epochs >= 2:
         print("\nFailure drill: worker 1 dies in epoch 2; the job is started again.")
@@ -631,8 +716,10 @@ def main(argv=None):
         print(f"    first start: {message};")
         print("    the lesson then killed worker 0, stuck waiting for worker 1 in a collective.")
         print(f"    the chief's last checkpoint: {Path(saved).name}")
-        print(f"    second start resumed and finished in {seconds:.1f} s; its weights differ from "
-              f"the uninterrupted job's by at most {drill_diff:.1g}.")
+        print(
+            f"    second start resumed and finished in {seconds:.1f} s; its weights differ from "
+            f"the uninterrupted job's by at most {drill_diff:.1g}."
+        )
         metrics.update(resume_weight_diff=drill_diff, resume_checkpoint=Path(saved).name)
 
     plot_runs(runs, reference, out)

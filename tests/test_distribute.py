@@ -148,8 +148,14 @@ WORKER_SCRIPT = textwrap.dedent("""
 
 
 def _job(folder, crash_at=0):
-    command = [sys.executable, "-c", WORKER_SCRIPT, str(folder), str(folder / "checkpoints"),
-               str(crash_at)]
+    command = [
+        sys.executable,
+        "-c",
+        WORKER_SCRIPT,
+        str(folder),
+        str(folder / "checkpoints"),
+        str(crash_at),
+    ]
     return lesson.run_job(command, folder, workers=2, timeout=JOB_TIMEOUT)
 
 
@@ -209,8 +215,9 @@ def test_only_the_chief_writes_and_prints(uninterrupted_job):
     assert "Epoch" not in (folder / "worker-1.log").read_text()
 
 
-def test_killed_job_resumes_from_the_chief_checkpoint(uninterrupted_job, tmp_path,
-                                                     no_leftover_processes):
+def test_killed_job_resumes_from_the_chief_checkpoint(
+    uninterrupted_job, tmp_path, no_leftover_processes
+):
     crash_at = STEPS_PER_EPOCH + 3  # in epoch 2, after epoch 1's checkpoint
     with pytest.raises(lesson.WorkerError) as error:
         _job(tmp_path, crash_at=crash_at)

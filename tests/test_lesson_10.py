@@ -34,8 +34,9 @@ def test_lesson_runs_in_quick_mode(tmp_path):
     assert saved["seconds"] > 0
     assert (tmp_path / "scaling_out.png").stat().st_size > 10_000
     # each worker got its own slice of every global batch (of 4 examples: 0-3, 4-7)
-    shares = [lesson.load_result(tmp_path / "multi-worker" / f"worker-{i}.npz")["shares"]
-              for i in (0, 1)]
+    shares = [
+        lesson.load_result(tmp_path / "multi-worker" / f"worker-{i}.npz")["shares"] for i in (0, 1)
+    ]
     assert shares == [[[[0, 1], [4, 5]]], [[[2, 3], [6, 7]]]]
     mirrored = lesson.load_result(tmp_path / "mirrored" / "worker-0.npz")  # (a child process)
     assert mirrored["replicas"] == 2 and mirrored["shares"] == [[[0, 1], [4, 5]], [[2, 3], [6, 7]]]
