@@ -337,6 +337,24 @@ def read_manifest(directory: str | os.PathLike) -> dict | None:
         return None
 
 
+def prepared_info(name: str, directory: str | os.PathLike, started: float) -> dict:
+    """The info dict a data set's ``prepare()`` returns for its verified ``directory``.
+
+    ``{"name", "path", "bytes" (the files' total size, from the manifest), "source",
+    "verified": True, "seconds"}``, the seconds counted from ``started``
+    (a ``time.perf_counter()`` value).
+    """
+    manifest = read_manifest(directory) or {}
+    return {
+        "name": name,
+        "path": str(directory),
+        "bytes": sum(entry["bytes"] for entry in manifest.get("files", {}).values()),
+        "source": manifest.get("source"),
+        "verified": True,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
 def check_cached(directory: str | os.PathLike, files: Sequence[str]) -> list[str]:
     """Problems with the cached ``files`` in ``directory`` ([] means all present and verified)."""
     directory = Path(directory)

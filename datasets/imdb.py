@@ -161,15 +161,7 @@ def prepare(root=None, sources=None, force: bool = False) -> dict:
     directory = cache.ensure(
         NAME, FILES, default_sources() if sources is None else sources, root=root, force=force
     )
-    manifest = cache.read_manifest(directory) or {}
-    return {
-        "name": NAME,
-        "path": str(directory),
-        "bytes": sum(entry["bytes"] for entry in manifest.get("files", {}).values()),
-        "source": manifest.get("source"),
-        "verified": True,
-        "seconds": round(time.perf_counter() - started, 2),
-    }
+    return cache.prepared_info(NAME, directory, started)
 
 
 def load_data(root=None, sources=None):

@@ -34,7 +34,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
-from custom_layers import losses, optimizers, training
 from custom_layers.layers import Conv2D
 from lessons import common, mnist_models
 
@@ -54,50 +53,21 @@ from lessons import common, mnist_models
 # way the model is saved and loaded back (again `safe_mode=True`) and we check that
 # the reloaded copy predicts exactly what the original did.
 
+
 # %%
-LESSON_05_CNN = common.REPO_ROOT / "outputs" / "lesson-05" / "cnn.keras"
-
-
-def train_cnn(data, *, quick, epochs, seed):
-    """A CNN trained here: lesson 05's architecture, our Adam with cosine decay, our loop."""
-    if quick:
-        model = mnist_models.build_cnn(
-            data["mean"], data["std"], filters=(8, 16), units=32, dropout=0.2
-        )
-    else:
-        model = mnist_models.build_cnn(data["mean"], data["std"])
-    train_data = mnist_models.make_dataset(
-        data["x_train"], data["y_train"], 128, shuffle=True, seed=seed
-    )
-    schedule = keras.optimizers.schedules.CosineDecay(
-        3e-3, decay_steps=epochs * int(train_data.cardinality())
-    )
-    training.fit(
-        model,
-        train_data,
-        loss=losses.SparseCategoricalCrossentropy(from_logits=True),
-        optimizer=optimizers.Adam(schedule),
-        epochs=epochs,
-        verbose=0 if quick else 1,
-    )
-    return model
-
-
 def load_or_train_cnn(data, out, *, quick, epochs, seed):
     """``(model, path of its .keras file, how we got it)``."""
-    if not quick and LESSON_05_CNN.exists():
-        model = keras.saving.load_model(LESSON_05_CNN, safe_mode=True)
-        return model, LESSON_05_CNN, f"loaded lesson 05's trained CNN from {LESSON_05_CNN}"
-    model = train_cnn(data, quick=quick, epochs=epochs, seed=seed)
+    if not quick and mnist_models.LESSON_05_CNN.exists():
+        path = mnist_models.LESSON_05_CNN
+        model = keras.saving.load_model(path, safe_mode=True)
+        return model, path, f"loaded lesson 05's trained CNN from {path}"
+    model = mnist_models.train_cnn(data, quick=quick, epochs=epochs, seed=seed)
     path = out / "cnn.keras"
-    model.save(path)
-    reloaded = keras.saving.load_model(path, safe_mode=True)
-    sample = data["x_test"][:256]
-    difference = float(np.abs(reloaded(sample) - model(sample)).max())
+    reloaded, difference = mnist_models.save_and_reload(model, path, data["x_test"][:256])
     trained = f"{epochs} epoch{'s' if epochs != 1 else ''} on {len(data['y_train'])} images"
     how = (
         f"trained here ({trained}; "
-        + ("--quick" if quick else f"{LESSON_05_CNN} not found")
+        + ("--quick" if quick else f"{mnist_models.LESSON_05_CNN} not found")
         + f"); saved to {path.name} and reloaded with safe_mode=True: predictions differ "
         f"by {difference:.1e}"
     )
@@ -476,7 +446,7 @@ def main(argv=None):
     metrics = {
         "test_images": int(len(y_test)),
         "interpreter": interpreter_name,
-        "model_source": "lesson-05" if keras_path == LESSON_05_CNN else "trained here",
+        "model_source": "lesson-05" if keras_path == mnist_models.LESSON_05_CNN else "trained here",
         "threads": threads,
         "calibration_images": calibration_size,
         "dynamic_range_int8_weight_share": share,

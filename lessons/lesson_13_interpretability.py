@@ -145,40 +145,18 @@ def completeness_error(f, x, baseline, attributions):
 # pixel that is black in `x` gets an attribution of exactly 0, so IG only ever speaks
 # about the ink. Red means the pixel's ink raised the logit, blue that it lowered it.
 
+
 # %%
-LESSON_05_CNN = common.REPO_ROOT / "outputs" / "lesson-05" / "cnn.keras"
-
-
 def load_or_train_cnn(data, out, *, quick, epochs, seed):
     """``(model, how we got it)``: lesson 05's saved CNN, or one trained here."""
-    if not quick and LESSON_05_CNN.exists():
-        model = keras.saving.load_model(LESSON_05_CNN, safe_mode=True)
-        return model, f"loaded lesson 05's trained CNN from {LESSON_05_CNN}"
-    if quick:
-        model = mnist_models.build_cnn(
-            data["mean"], data["std"], filters=(8, 16), units=32, dropout=0.2
-        )
-    else:
-        model = mnist_models.build_cnn(data["mean"], data["std"])
-    train_data = mnist_models.make_dataset(
-        data["x_train"], data["y_train"], 128, shuffle=True, seed=seed
+    if not quick and mnist_models.LESSON_05_CNN.exists():
+        model = keras.saving.load_model(mnist_models.LESSON_05_CNN, safe_mode=True)
+        return model, f"loaded lesson 05's trained CNN from {mnist_models.LESSON_05_CNN}"
+    model = mnist_models.train_cnn(data, quick=quick, epochs=epochs, seed=seed)
+    reloaded, difference = mnist_models.save_and_reload(
+        model, out / "cnn.keras", data["x_test"][:256]
     )
-    schedule = keras.optimizers.schedules.CosineDecay(
-        3e-3, decay_steps=epochs * int(train_data.cardinality())
-    )
-    training.fit(
-        model,
-        train_data,
-        loss=losses.SparseCategoricalCrossentropy(from_logits=True),
-        optimizer=optimizers.Adam(schedule),
-        epochs=epochs,
-        verbose=0 if quick else 1,
-    )
-    path = out / "cnn.keras"
-    model.save(path)
-    reloaded = keras.saving.load_model(path, safe_mode=True)
-    difference = float(np.abs(reloaded(data["x_test"][:256]) - model(data["x_test"][:256])).max())
-    reason = "--quick" if quick else f"{LESSON_05_CNN} not found"
+    reason = "--quick" if quick else f"{mnist_models.LESSON_05_CNN} not found"
     trained = f"{epochs} epoch{'s' if epochs != 1 else ''} on {len(data['y_train'])} images"
     return reloaded, (
         f"trained here ({trained}; {reason}); "

@@ -16,11 +16,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from custom_layers import losses, optimizers, training
 from custom_layers.layers import Conv2D, Dense
 from datasets import mnist
+from lessons import common
 
 IMAGE_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
+
+# Where lesson 05 saves its trained CNN; later lessons load it from here when present.
+LESSON_05_CNN = common.REPO_ROOT / "outputs" / "lesson-05" / "cnn.keras"
 
 
 def load_splits(
@@ -155,3 +160,49 @@ def build_cnn(
         Dense(NUM_CLASSES, name="logits"),
     ]
     return keras.Sequential(layers, name="cnn")
+
+
+def train_cnn(data: dict, *, quick: bool, epochs: int, seed: int) -> keras.Model:
+    """Train a CNN here, for the lessons that use lesson 05's CNN when it has not been run.
+
+    The architecture of :func:`build_cnn` (with ``quick``, a narrower one: 8 and 16
+    filters, 32 units, dropout 0.2), trained with the course's ``GradientTape`` loop
+    (``custom_layers.training.fit``) and its Adam, the learning rate decaying from
+    3·10⁻³ to 0 along a cosine over ``epochs`` epochs of shuffled batches of 128.
+
+    Args:
+        data: the splits of :func:`load_splits` (``x_train``, ``y_train``, ``mean``, ``std``).
+        quick: the narrower CNN, trained silently (no progress bar).
+        epochs: passes over the training images.
+        seed: the shuffling seed.
+    """
+    if quick:
+        model = build_cnn(data["mean"], data["std"], filters=(8, 16), units=32, dropout=0.2)
+    else:
+        model = build_cnn(data["mean"], data["std"])
+    train_data = make_dataset(data["x_train"], data["y_train"], 128, shuffle=True, seed=seed)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        3e-3, decay_steps=epochs * int(train_data.cardinality())
+    )
+    training.fit(
+        model,
+        train_data,
+        loss=losses.SparseCategoricalCrossentropy(from_logits=True),
+        optimizer=optimizers.Adam(schedule),
+        epochs=epochs,
+        verbose=0 if quick else 1,
+    )
+    return model
+
+
+def save_and_reload(model: keras.Model, path, sample) -> tuple[keras.Model, float]:
+    """Save ``model`` to ``path`` (``.keras``) and load it back with ``safe_mode=True``.
+
+    Returns ``(reloaded, difference)``: the reloaded model and the largest absolute
+    difference between its logits and the original's on ``sample`` (0 when the round
+    trip is exact).
+    """
+    model.save(path)
+    reloaded = keras.saving.load_model(path, safe_mode=True)
+    difference = float(np.abs(reloaded(sample) - model(sample)).max())
+    return reloaded, difference
