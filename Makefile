@@ -40,7 +40,8 @@ data: setup  ## download / prepare and verify every data set (offline-first)
 	$(PY) -m datasets prepare
 
 lesson-%:  ## run one lesson, e.g. make lesson-01 ARGS="--quick --seed 3"
-	@f=$$(ls lessons/lesson_$*_*.py 2>/dev/null | head -n1); \
+	@n=$$(printf '%02d' "$*" 2>/dev/null || echo "$*"); \
+	f=$$(ls lessons/lesson_$${n}_*.py 2>/dev/null | head -n1); \
 	if [ -z "$$f" ]; then \
 	  echo "There is no lesson $* here. Available: $$(ls lessons/lesson_[0-9][0-9]_*.py 2>/dev/null | sed -E 's/.*lesson_([0-9]+)_.*/\1/' | tr '\n' ' ')(see: make help)"; \
 	  exit 2; \

@@ -118,7 +118,7 @@ def logits_example():
 # target `y = 1`, the chain rule gives the slope with respect to the logit:
 #
 # - MSE: `∂(1 − p)²/∂z = −2(1 − p)·σ'(z) = −2(1 − p)·p(1 − p)`;
-# - BCE: `∂(−log p)/∂z = −(1 − p)·σ'(z)/p = p − 1`.
+# - BCE: `∂(−log p)/∂z = −σ'(z)/p = −p(1 − p)/p = p − 1`.
 #
 # When the network is confidently wrong (`z ≪ 0`, so `p ≈ 0`), MSE's slope carries
 # the factor `p` and vanishes — the saturation of lesson 01 — while cross-entropy's

@@ -402,10 +402,11 @@ def main(argv=None):
                 ("corrected_3x", boosted),
             )
         }
+        shown = {name: "never" if steps is None else steps for name, steps in reached.items()}
         print(
             f"   {surface:11s} steps to loss < {tolerance:g}: corrected (η={eta:g}) "
-            f"{reached['corrected']}, uncorrected (η={eta:g}) {reached['uncorrected']}, "
-            f"corrected with η={eta * factor[0]:.3g}: {reached['corrected_3x']}"
+            f"{shown['corrected']}, uncorrected (η={eta:g}) {shown['uncorrected']}, "
+            f"corrected with η={eta * factor[0]:.3g}: {shown['corrected_3x']}"
         )
         for name, value in reached.items():
             metrics[f"{surface}_adam_{name}_steps_to_1e-4"] = value
