@@ -6,6 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ARGS   ?=
+export TF_CPP_MIN_LOG_LEVEL ?= 2  # TensorFlow's C++ INFO/WARNING lines stay quiet (0 shows them)
 LESSONS := $(sort $(wildcard lessons/lesson_[0-9][0-9]_*.py))
 
 .DEFAULT_GOAL := help
