@@ -25,6 +25,7 @@
 # - reading the results: a confusion matrix and the model's most confident mistakes.
 
 # %%
+import shutil
 import time
 
 import keras
@@ -103,14 +104,31 @@ def summarize_splits(data):
 # CNN epoch measured many times slower than with TensorFlow's default kernels.
 #
 # Batches of 128; after every epoch the loop evaluates the validation set, which
-# gives the curves. (The *training* accuracy in those curves is the running average
+# gives the curves, and saves a checkpoint (weights, optimizer slots, epoch) under
+# `outputs/lesson-05/checkpoints/`: stop the lesson with Ctrl-C and run it again, and
+# training resumes from the last finished epoch. A run that completes deletes them.
+# (The *training* accuracy in those curves is the running average
 # over the epoch, measured with dropout on and on shifted images, so it sits a little
 # below the validation accuracy: that is not a bug.)
 
 
 # %%
-def train(model, data, *, epochs, learning_rate, seed, augment=True, batch_size=128, verbose=1):
-    """Train ``model`` with the custom Adam + cosine decay; return (history, seconds)."""
+def train(
+    model,
+    data,
+    *,
+    epochs,
+    learning_rate,
+    seed,
+    augment=True,
+    batch_size=128,
+    verbose=1,
+    checkpoint_dir=None,
+):
+    """Train ``model`` with the custom Adam + cosine decay; return (history, seconds).
+
+    With ``checkpoint_dir``, an interrupted run resumes there from its last epoch.
+    """
     train_data = mnist_models.make_dataset(
         data["x_train"], data["y_train"], batch_size, shuffle=True, seed=seed, augment=augment
     )
@@ -127,6 +145,7 @@ def train(model, data, *, epochs, learning_rate, seed, augment=True, batch_size=
         validation_data=val_data,
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
         verbose=verbose,
+        checkpoint_dir=checkpoint_dir,
     )
     return history, time.perf_counter() - started
 
@@ -299,6 +318,9 @@ def main(argv=None):
             f"   {name}: {model.count_params():,} weights, "
             f"η0 = {learning_rates[name]:g}, {len(data['y_train'])} training images"
         )
+        # One folder per model and settings, so a rerun only resumes the same run.
+        run = f"{name.lower()}-seed{args.seed}-epochs{args.epochs}{'-quick' if args.quick else ''}"
+        checkpoint_dir = out / "checkpoints" / run
         history, seconds = train(
             model,
             data,
@@ -306,7 +328,9 @@ def main(argv=None):
             learning_rate=learning_rates[name],
             seed=args.seed,
             verbose=verbose,
+            checkpoint_dir=checkpoint_dir,
         )
+        shutil.rmtree(checkpoint_dir)  # finished: the next run trains afresh
         histories[name] = history
         probabilities[name] = predict_probabilities(model, data["x_test"])
         predicted = probabilities[name].argmax(axis=1)
