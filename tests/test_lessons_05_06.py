@@ -138,6 +138,9 @@ def test_lesson_05_quick(tmp_path):
         keras.models.load_model(tmp_path / "mlp.keras", safe_mode=True).count_params()
         == saved["mlp_params"]
     )
+    # each model's run was checkpointed, and a finished run leaves no checkpoint behind
+    assert (tmp_path / "checkpoints").is_dir()
+    assert not any((tmp_path / "checkpoints").iterdir())
 
 
 # --- lesson 06 -------------------------------------------------------------------------
