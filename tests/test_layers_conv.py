@@ -5,10 +5,10 @@ import inspect
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from custom_layers import activations
 from custom_layers.layers import Conv2D
+from tests.layer_checks import outputs_and_gradients
 
 ATOL, RTOL = 1e-6, 1e-5
 
@@ -21,17 +21,6 @@ def twin_conv(input_shape, filters, kernel_size, **kwargs):
     theirs.build((None,) + tuple(input_shape[1:]))
     theirs.set_weights(ours.get_weights())
     return ours, theirs
-
-
-def outputs_and_gradients(layer, x, upstream):
-    """Output, and gradients of sum(output · upstream) w.r.t. the input and each weight."""
-    x = tf.convert_to_tensor(x)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        y = layer(x)
-        loss = tf.reduce_sum(y * upstream)
-    grads = tape.gradient(loss, [x, *layer.trainable_variables])
-    return y.numpy(), [g.numpy() for g in grads]
 
 
 CASES = {
