@@ -10,12 +10,12 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2  # TensorFlow's C++ INFO/WARNING lines stay qui
 LESSONS := $(sort $(wildcard lessons/lesson_[0-9][0-9]_*.py))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data lessons test bench lint notebooks clean distclean
+.PHONY: help setup data lessons exercises test bench lint notebooks clean distclean
 
 help:  ## list the commands and the lessons
 	@echo "Usage: make <target> [ARGS=\"--quick --seed 3\"]"
 	@echo
-	@grep -E '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z%-]+):.*## (.*)/  make \1\t\2/' | sed 's/lesson-%/lesson-NN/' | expand -t 22
+	@grep -E '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z%-]+):.*## (.*)/  make \1\t\2/' | sed 's/lesson-%/lesson-NN/; s/exercise-%/exercise-NN/' | expand -t 22
 	@echo
 	@echo "Lessons (run in order; each prints a report and writes outputs/lesson-NN/):"
 	@for f in $(LESSONS); do \
@@ -41,19 +41,26 @@ data: setup  ## download / prepare and verify every data set (offline-first)
 	$(PY) -m datasets prepare
 
 lesson-%:  ## run one lesson, e.g. make lesson-01 ARGS="--quick --seed 3"
-	@n=$$(printf '%02d' "$*" 2>/dev/null || echo "$*"); \
+	@n=$$(echo "$*" | sed -E 's/^0+([0-9])/\1/'); \
+	case "$$n" in ''|*[!0-9]*) ;; *) n=$$(printf '%02d' "$$n");; esac; \
 	f=$$(ls lessons/lesson_$${n}_*.py 2>/dev/null | head -n1); \
 	if [ -z "$$f" ]; then \
 	  echo "There is no lesson $* here. Available: $$(ls lessons/lesson_[0-9][0-9]_*.py 2>/dev/null | sed -E 's/.*lesson_([0-9]+)_.*/\1/' | tr '\n' ' ')(see: make help)"; \
 	  exit 2; \
 	fi; \
-	$(MAKE) --no-print-directory setup && $(PY) -m lessons.$$(basename $$f .py) $(ARGS)
+	$(MAKE) --no-print-directory -s setup && $(PY) -m lessons.$$(basename $$f .py) $(ARGS)
 
 lessons: setup  ## run every lesson in order with default settings
 	@for f in $(LESSONS); do $(PY) -m lessons.$$(basename $$f .py) $(ARGS) || exit 1; done
 
 test: setup data  ## run the test suite (offline; every lesson in --quick mode)
 	$(PY) -m pytest $(ARGS)
+
+exercise-%: setup  ## grade your answers in exercises/lesson_NN.py, e.g. make exercise-03
+	@$(PY) -m grading $*
+
+exercises: setup  ## grade every lesson's exercises
+	@$(PY) -m grading all
 
 bench: setup  ## benchmark the custom layers/optimizers/loop against the Keras built-ins
 	$(PY) -m bench $(ARGS)

@@ -1,69 +1,182 @@
-"""What every lesson shares: command-line options, seeding, and where results go.
+"""What every chapter shares: its parameters, seeding, figures, shown source, and metrics.
 
-Each lesson's ``main(argv)`` calls :func:`parse_args`, then :func:`start`, and ends
-with :func:`finish`, which writes ``metrics.json`` next to the lesson's plots.
+A chapter is a jupytext "percent" script that runs top to bottom. Its parameters cell is::
+
+    args = common.setup("05", "Lesson 05: image recognition on MNIST", epochs=6, extra=extra)
+
+Run as ``python -m lessons.lesson_05_…`` (or ``make lesson-05 ARGS=…``) the options come from the
+command line and are checked up front (a bad value stops the run with one line naming the
+option and what it accepts); in a notebook kernel the defaults are used. Later cells call
+:func:`show` for each figure (inline in a notebook, a PNG in ``args.out`` either way),
+:func:`show_source` where the chapter teaches a piece of the library, and the last cell calls
+:func:`finish`, which writes the flat ``metrics.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import sys
+import tempfile
+import textwrap
 import time
 from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")  # plots go to PNG files; no window is ever opened
-
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SEED_MAX = 2**32 - 1  # NumPy's and TensorFlow's seeds are unsigned 32-bit integers
 
 
-def parse_args(argv, description: str, epochs: int | None = None, extra=None):
-    """The options every lesson takes: --quick, --seed, --epochs, --out (plus ``extra``)."""
-    parser = argparse.ArgumentParser(description=description)
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (where figures appear inline and argv is not ours)."""
+    return "ipykernel" in sys.modules
+
+
+if not in_notebook():
+    matplotlib.use("Agg")  # a script saves PNG files; it never opens a window
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line: the problem, then where to look."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def int_at_least(low: int, high: int | None = None):
+    """An argparse ``type`` for an integer in ``[low, high]``, with a message naming the range."""
+    allowed = f"an integer ≥ {low}" if high is None else f"an integer in [{low}, {high}]"
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got {value}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def float_in(low: float, high: float, *, low_open=False):
+    """An argparse ``type`` for a float in ``[low, high]`` (``(low, high]`` with ``low_open``)."""
+    bracket = "(" if low_open else "["
+
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+        if not (value > low if low_open else value >= low) or value > high:
+            raise argparse.ArgumentTypeError(f"must be in {bracket}{low}, {high}], got {value:g}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+def _writable_folder(parser, path: Path) -> Path:
+    """Create ``path`` and prove it is writable, or stop with one line saying so."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
+            pass
+    except OSError as error:
+        parser.error(f"argument --out: cannot write to {path} ({error.strerror or error})")
+    return path
+
+
+def setup(lesson: str, description: str, *, epochs: int | None = None, extra=None, argv=None):
+    """Parse and check the chapter's options, seed everything, create the output folder.
+
+    Options: ``--quick`` (tiny run, used by the tests), ``--seed`` (0 … 2³²−1),
+    ``--epochs`` (≥ 1, only where the chapter trains for epochs), ``--out`` (a writable folder,
+    default ``outputs/lesson-NN``), plus whatever ``extra(parser)`` adds. Returns the parsed
+    options with ``args.out`` (a ``Path``) and ``args.started`` (for the wall time).
+    """
+    parser = _OneLineParser(prog=f"lesson-{lesson}", description=description)
     parser.add_argument("--quick", action="store_true", help="tiny, fast run (used by the tests)")
     parser.add_argument(
-        "--seed", type=int, default=42, help="random seed (same seed, same numbers)"
+        "--seed",
+        type=int_at_least(0, SEED_MAX),
+        default=42,
+        help="random seed, 0 … 2**32-1 (same seed, same numbers; default 42)",
     )
     if epochs is not None:
-        parser.add_argument("--epochs", type=int, default=None, help=f"epochs (default {epochs})")
+        parser.add_argument(
+            "--epochs", type=int_at_least(1), default=None, help=f"epochs, ≥ 1 (default {epochs})"
+        )
     parser.add_argument(
-        "--out", type=Path, default=None, help="output folder for plots and metrics"
+        "--out", type=Path, default=None, help=f"output folder (default outputs/lesson-{lesson})"
     )
     if extra is not None:
         extra(parser)
-    if argv is None and "ipykernel" in sys.modules:
-        argv = []  # opened as a notebook: Jupyter's own argv is not ours
+    if argv is None:
+        argv = [] if in_notebook() else sys.argv[1:]  # a kernel's argv is Jupyter's, not ours
     args = parser.parse_args(argv)
     if epochs is not None and args.epochs is None:
         args.epochs = epochs
-    return args
+    out = Path(args.out) if args.out is not None else REPO_ROOT / "outputs" / f"lesson-{lesson}"
+    args.out = _writable_folder(parser, out)
+    args.lesson = lesson
 
-
-def start(lesson: str, args) -> Path:
-    """Seed every random generator, make TensorFlow deterministic, and create the output folder."""
     import keras
     import tensorflow as tf
 
     keras.utils.set_random_seed(args.seed)  # Python, NumPy and TensorFlow in one call
     tf.config.experimental.enable_op_determinism()
-    out = Path(args.out) if args.out is not None else REPO_ROOT / "outputs" / f"lesson-{lesson}"
-    out.mkdir(parents=True, exist_ok=True)
-    args.out = out
     args.started = time.perf_counter()
-    return out
+    global _OUT
+    _OUT = args.out
+    return args
 
 
-def save_figure(fig, out: Path, name: str) -> Path:
-    """Save a matplotlib figure as ``out/name`` (PNG) and close it."""
+_OUT: Path | None = None  # where show() saves figures; set by setup()
+
+
+def show(fig, name: str) -> Path:
+    """Save ``fig`` as ``<out>/name`` (PNG); in a notebook, also show it right here."""
     import matplotlib.pyplot as plt
 
-    path = Path(out) / name
+    if _OUT is None:
+        raise RuntimeError("call common.setup(...) before common.show(...)")
+    path = _OUT / name
     fig.savefig(path, dpi=110, bbox_inches="tight")
+    if in_notebook():
+        from IPython.display import display
+
+        display(fig)
     plt.close(fig)
     return path
+
+
+def show_source(obj, *, title: str | None = None) -> str:
+    """Print the real source of a library function, method or class (it can never drift).
+
+    In a notebook the source is shown as a highlighted code block; in a terminal it is printed
+    between two rules naming the file it comes from.
+    """
+    source = textwrap.dedent(inspect.getsource(obj))
+    where = Path(inspect.getsourcefile(obj)).resolve()
+    try:
+        where = where.relative_to(REPO_ROOT)
+    except ValueError:
+        pass
+    title = title or f"{obj.__qualname__} — from {where}"
+    if in_notebook():
+        from IPython.display import Markdown, display
+
+        display(Markdown(f"**{title}**\n\n```python\n{source}```"))
+    else:
+        print(f"── {title} " + "─" * max(3, 72 - len(title)))
+        print(source.rstrip())
+        print("─" * 76)
+    return source
 
 
 def finish(args, metrics: dict) -> dict:
@@ -75,6 +188,52 @@ def finish(args, metrics: dict) -> dict:
     path = Path(args.out) / "metrics.json"
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
-    print(f"\nWrote {path} and the plots in {args.out}/ ({metrics['seconds']:.1f} s).")
+    os.replace(tmp, path)  # atomic: a reader never sees half a file
+    print(f"Wrote {path} and the figures in {args.out}/ ({metrics['seconds']:.1f} s).")
     return metrics
+
+
+# Until every chapter has moved to setup()/show(): the older main()-style helpers.
+def parse_args(argv, description: str, epochs: int | None = None, extra=None):
+    """Deprecated: the options of a main()-style lesson (use :func:`setup`)."""
+    return _LegacyArgs(argv, description, epochs, extra)
+
+
+def _LegacyArgs(argv, description, epochs, extra):  # noqa: N802 (kept tiny on purpose)
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--seed", type=int, default=42)
+    if epochs is not None:
+        parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--out", type=Path, default=None)
+    if extra is not None:
+        extra(parser)
+    args = parser.parse_args([] if argv is None and in_notebook() else argv)
+    if epochs is not None and args.epochs is None:
+        args.epochs = epochs
+    return args
+
+
+def start(lesson: str, args) -> Path:
+    """Deprecated: seed and create the output folder of a main()-style lesson."""
+    import keras
+    import tensorflow as tf
+
+    global _OUT
+    keras.utils.set_random_seed(args.seed)
+    tf.config.experimental.enable_op_determinism()
+    out = Path(args.out) if args.out is not None else REPO_ROOT / "outputs" / f"lesson-{lesson}"
+    out.mkdir(parents=True, exist_ok=True)
+    args.out = _OUT = out
+    args.started = time.perf_counter()
+    return out
+
+
+def save_figure(fig, out: Path, name: str) -> Path:
+    """Deprecated: save and close a figure (use :func:`show`)."""
+    import matplotlib.pyplot as plt
+
+    path = Path(out) / name
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
