@@ -6,7 +6,8 @@ A chapter is a jupytext "percent" script that runs top to bottom. Its parameters
 
 Run as ``python -m lessons.lesson_05_…`` (or ``make lesson-05 ARGS=…``) the options come from the
 command line and are checked up front (a bad value stops the run with one line naming the
-option and what it accepts); in a notebook kernel the defaults are used. Later cells call
+option and what it accepts); in a notebook kernel they come from the environment variable
+``LESSON_ARGS`` (empty: the defaults). Later cells call
 :func:`show` for each figure (inline in a notebook, a PNG in ``args.out`` either way),
 :func:`show_source` where the chapter teaches a piece of the library, and the last cell calls
 :func:`finish`, which writes the flat ``metrics.json``.
@@ -18,6 +19,7 @@ import argparse
 import inspect
 import json
 import os
+import shlex
 import sys
 import tempfile
 import textwrap
@@ -117,7 +119,8 @@ def setup(lesson: str, description: str, *, epochs: int | None = None, extra=Non
     if extra is not None:
         extra(parser)
     if argv is None:
-        argv = [] if in_notebook() else sys.argv[1:]  # a kernel's argv is Jupyter's, not ours
+        # A kernel's argv is Jupyter's, not ours: a notebook takes LESSON_ARGS (e.g. "--quick").
+        argv = shlex.split(os.environ.get("LESSON_ARGS", "")) if in_notebook() else sys.argv[1:]
     args = parser.parse_args(argv)
     if epochs is not None and args.epochs is None:
         args.epochs = epochs
