@@ -10,7 +10,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2  # TensorFlow's C++ INFO/WARNING lines stay qui
 LESSONS := $(sort $(wildcard lessons/lesson_[0-9][0-9]_*.py))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data lessons exercises test bench lint notebooks clean distclean
+.PHONY: help setup data lessons exercises test bench lint notebooks book clean distclean
 
 help:  ## list the commands and the lessons
 	@echo "Usage: make <target> [ARGS=\"--quick --seed 3\"]"
@@ -34,6 +34,10 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .
+	@# The chapters, data loaders and graders import from the repository root, also in a
+	@# Jupyter kernel started in notebooks/: put the root on the venv's path.
+	@$(PY) -c 'import site, sys; open(site.getsitepackages()[0] + "/course-root.pth", "w").write(sys.argv[1] + "\n")' "$(CURDIR)"
+	$(PY) -m book.mathjax
 	@touch $(STAMP)
 	@echo "Set-up complete: $(VENV) holds TensorFlow, Keras and the course library."
 
@@ -69,13 +73,14 @@ lint: setup  ## ruff: style and errors
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-notebooks: setup  ## turn every lesson into a Jupyter notebook under notebooks/
-	@mkdir -p notebooks
-	@for f in $(LESSONS); do $(VENV)/bin/jupytext --quiet --to ipynb -o notebooks/$$(basename $$f .py).ipynb $$f || exit 1; done
-	@echo "Notebooks written to notebooks/ (open with Jupyter; run from the repository root)."
+notebooks: setup data  ## execute every chapter into notebooks/ (outputs and figures inline), e.g. make notebooks ARGS="05 07"
+	$(PY) -m book.execute $(ARGS)
 
-clean:  ## remove outputs, notebooks and caches (keeps .venv and data/)
-	rm -rf outputs notebooks .pytest_cache .ruff_cache
+book: setup  ## render notebooks/ into an offline HTML book: book/_build/html/index.html
+	$(PY) -m book.build
+
+clean:  ## remove outputs, the built book and caches (keeps .venv, data/ and notebooks/)
+	rm -rf outputs book/_build .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +
 
 distclean: clean  ## also remove .venv and the prepared data in data/

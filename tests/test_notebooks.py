@@ -1,0 +1,46 @@
+"""The committed notebooks are the chapters as they are now, executed: same cells as the
+lesson scripts (a stale notebook fails here), every code cell run without error, figures inline,
+and the run's metrics recorded beside them for the README's table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jupytext
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = sorted((REPO_ROOT / "lessons").glob("lesson_[0-9][0-9]_*.py"))
+
+
+def _cells(notebook):
+    return [(cell["cell_type"], "".join(cell["source"]).strip()) for cell in notebook["cells"]]
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda s: s.stem[:9])
+def test_notebook_matches_its_chapter(script):
+    path = REPO_ROOT / "notebooks" / f"{script.stem}.ipynb"
+    assert path.exists(), f"{path.name} is missing: run `make notebooks` and commit notebooks/"
+    committed = json.loads(path.read_text())
+    expected = json.loads(jupytext.writes(jupytext.read(script), fmt="ipynb"))
+    assert _cells(committed) == _cells(expected), (
+        f"{path.name} is stale: {script.name} changed since it was executed (run `make notebooks`)"
+    )
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda s: s.stem[:9])
+def test_notebook_was_executed_cleanly(script):
+    path = REPO_ROOT / "notebooks" / f"{script.stem}.ipynb"
+    notebook = json.loads(path.read_text())
+    code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    assert code and all(cell.get("execution_count") for cell in code), "not executed"
+    errors = [out for cell in code for out in cell["outputs"] if out["output_type"] == "error"]
+    assert not errors, errors[0].get("ename")
+    texts = [out for cell in code for out in cell["outputs"] if out.get("name") == "stdout"]
+    assert len(texts) >= 3, "results should be printed where they are explained, not in one cell"
+    number = script.stem.split("_")[1]
+    metrics = json.loads(
+        (REPO_ROOT / "notebooks" / "metrics" / f"lesson-{number}.json").read_text()
+    )
+    assert metrics["quick"] is False, "the committed notebooks are the default runs"
