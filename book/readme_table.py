@@ -1,0 +1,93 @@
+"""The README's lesson table, generated from the recorded default runs (never typed).
+
+Each row's headline is a template filled from ``notebooks/metrics/lesson-NN.json`` (the
+metrics of the executed notebook, committed beside it); the options column is read from the
+chapter's own ``common.setup(...)`` call and ``add_argument`` lines, so it always says exactly
+which options a lesson takes. ``python -m book.readme_table`` rewrites the table between the
+README's markers; ``--check`` only reports whether the README is up to date (a test runs it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import re
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+README = REPO_ROOT / "README.md"
+START, END = "<!-- lesson-table:start -->", "<!-- lesson-table:end -->"
+
+# One headline per lesson: a format string over that lesson's metrics.json keys.
+HEADLINES = {}
+
+
+def options(script: Path) -> list[str]:
+    """The command-line options a chapter takes, from its source (no TensorFlow import)."""
+    tree = ast.parse(script.read_text())
+    found = ["--quick", "--seed", "--out"]
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        if node.func.attr == "setup" and any(k.arg == "epochs" for k in node.keywords):
+            found.insert(2, "--epochs")
+        if (
+            node.func.attr == "add_argument"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            found.append(node.args[0].value)
+    return found
+
+
+def title(script: Path) -> str:
+    heading = re.search(r"^# # (.+)$", script.read_text(), re.M).group(1)
+    return re.sub(r"^Lesson \d+ — ", "", heading)
+
+
+def table() -> str:
+    """The whole table, from the recorded metrics; raises naming any missing figure."""
+    rows = [
+        "| # | Lesson | Headline result (recorded default run, 2 CPU cores) | Options |",
+        "|---|---|---|---|",
+    ]
+    for script in sorted((REPO_ROOT / "lessons").glob("lesson_[0-9][0-9]_*.py")):
+        number = script.stem.split("_")[1]
+        path = REPO_ROOT / "notebooks" / "metrics" / f"lesson-{number}.json"
+        metrics = json.loads(path.read_text())
+        try:
+            headline = HEADLINES[number].format(**metrics)
+        except KeyError as missing:
+            raise KeyError(f"lesson {number}: {path.name} has no figure {missing}") from None
+        link = f"[{title(script)}](notebooks/{script.stem}.ipynb)"
+        flags = " ".join(f"`{flag}`" for flag in options(script))
+        rows.append(f"| {number} | {link} | {headline} | {flags} |")
+    return "\n".join(rows)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true", help="only say whether README is current")
+    args = parser.parse_args(argv)
+    text = README.read_text()
+    before, rest = text.split(START)
+    _, after = rest.split(END)
+    lines = [line for line in rest.split(END)[0].strip().splitlines() if not line.startswith("|")]
+    wanted = f"{before}{START}\n{table()}\n" + "\n".join(lines) + f"\n{END}{after}"
+    if args.check:
+        if wanted != text:
+            print(
+                "README.md's lesson table differs from the recorded metrics: run "
+                "python -m book.readme_table",
+                file=sys.stderr,
+            )
+            return 1
+        return 0
+    README.write_text(wanted)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
