@@ -88,9 +88,7 @@ def main(argv=None) -> int:
         metrics = REPO_ROOT / "outputs" / f"lesson-{number}" / "metrics.json"
         if "--out" not in options.args and metrics.exists():
             shutil.copyfile(metrics, options.out / "metrics" / f"lesson-{number}.json")
-        print(
-            f"lesson {number}: wrote {target} in {seconds:.0f} s", flush=True
-        )
+        print(f"lesson {number}: wrote {target} in {seconds:.0f} s", flush=True)
     return 0
 
 
