@@ -76,8 +76,8 @@ lint: setup  ## ruff: style and errors
 notebooks: setup data  ## execute every chapter into notebooks/ (outputs and figures inline), e.g. make notebooks ARGS="05 07"
 	$(PY) -m book.execute $(ARGS)
 
-book: setup  ## render notebooks/ into an offline HTML book: book/_build/html/index.html
-	$(PY) -m book.build
+book: setup  ## render notebooks/ into an offline HTML book: book/_build/html/index.html (no re-run)
+	$(PY) -m book.build $(ARGS)
 
 clean:  ## remove outputs, the built book and caches (keeps .venv, data/ and notebooks/)
 	rm -rf outputs book/_build .pytest_cache .ruff_cache

@@ -5,6 +5,7 @@ and the run's metrics recorded beside them for the README's table."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import jupytext
@@ -44,3 +45,20 @@ def test_notebook_was_executed_cleanly(script):
         (REPO_ROOT / "notebooks" / "metrics" / f"lesson-{number}.json").read_text()
     )
     assert metrics["quick"] is False, "the committed notebooks are the default runs"
+
+
+def test_make_notebooks_executes_a_chapter_with_inline_figures(tmp_path):
+    """``make notebooks`` on one chapter (quick): results land in many cells, figures inline."""
+    done = subprocess.run(
+        ["make", "--no-print-directory", "notebooks", f"ARGS=01 --args=--quick --out {tmp_path}"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    notebook = json.loads(next(tmp_path.glob("lesson_01_*.ipynb")).read_text())
+    outputs = [c["outputs"] for c in notebook["cells"] if c["cell_type"] == "code"]
+    with_text = sum(any(o.get("name") == "stdout" for o in cell) for cell in outputs)
+    figures = sum("image/png" in o.get("data", {}) for cell in outputs for o in cell)
+    assert with_text >= 3 and figures >= 1
