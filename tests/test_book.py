@@ -5,8 +5,8 @@ decoded, the math is rendered, and the search finds the chapters."""
 from __future__ import annotations
 
 import json
-import subprocess
 import os
+import subprocess
 import time
 from pathlib import Path
 
