@@ -50,7 +50,12 @@ def test_notebook_was_executed_cleanly(script):
 def test_make_notebooks_executes_a_chapter_with_inline_figures(tmp_path):
     """``make notebooks`` on one chapter (quick): results land in many cells, figures inline."""
     done = subprocess.run(
-        ["make", "--no-print-directory", "notebooks", f"ARGS=01 --out {tmp_path} --args='--quick --out {tmp_path}/run'"],
+        [
+            "make",
+            "--no-print-directory",
+            "notebooks",
+            f"ARGS=01 --out {tmp_path} --args='--quick --out {tmp_path}/run'",
+        ],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
