@@ -541,17 +541,19 @@ def locked(directory: str | os.PathLike):
 _locked = locked  # the old private name
 
 
-def clean_stale(directory: str | os.PathLike) -> list[str]:
+def clean_stale(directory: str | os.PathLike, also: Sequence[str] = ()) -> list[str]:
     """Remove what a killed build left in ``directory``; return the names removed.
 
-    That is private build folders (``.staging-*``, ``.npm-pack-*``) and temporary files
+    That is private build folders (``.staging-*``, ``.npm-pack-*``, and folders matching
+    the glob patterns ``also``, e.g. TFDS' ``incomplete.*``) and temporary files
     (``.*.tmp``). Call it only while holding :func:`locked` on a writable folder: then no
     other process is building here, so whatever is left is debris.
     """
     directory = Path(directory)
+    extra = {p for pattern in also for p in directory.glob(pattern)}
     removed = []
     for entry in sorted(directory.iterdir()):
-        stale_dir = entry.name.startswith(STALE_PREFIXES) and entry.is_dir()
+        stale_dir = (entry.name.startswith(STALE_PREFIXES) or entry in extra) and entry.is_dir()
         stale_file = entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.is_file()
         if stale_dir:
             shutil.rmtree(entry, ignore_errors=True)

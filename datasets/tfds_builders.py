@@ -214,22 +214,6 @@ def verify(name: str, data_dir: str | os.PathLike | None = None) -> list[str]:
     return cache.check_cached(directory, files)
 
 
-def _clean_incomplete(folder: Path) -> list[str]:
-    """Remove TFDS' ``incomplete.*`` build folders (and the course's staging) a kill left."""
-    removed = cache.clean_stale(folder)
-    for entry in sorted(folder.glob("incomplete.*")):
-        shutil.rmtree(entry, ignore_errors=True)
-        removed.append(entry.name)
-    if removed:
-        warnings.warn(
-            f"Removed {len(removed)} leftover(s) of an interrupted TFDS build from {folder}: "
-            + ", ".join(removed),
-            cache.CacheWarning,
-            stacklevel=3,
-        )
-    return removed
-
-
 @contextlib.contextmanager
 def deterministic_serialization():
     """Make TFDS write the same bytes for the same examples, build after build.
@@ -268,7 +252,7 @@ def prepare(name: str, data_dir: str | os.PathLike | None = None, force: bool = 
     directory = version_dir(name, root)
     with cache.locked(folder) as writable:
         if writable:
-            _clean_incomplete(folder)
+            cache.clean_stale(folder, also=["incomplete.*"])  # TFDS' folders of a killed build
         problems = ["--force"] if force else verify(name, root)
         if problems and not writable:
             raise cache.CacheNotWritableError(builder_class.name, directory, "; ".join(problems))

