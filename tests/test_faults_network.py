@@ -100,12 +100,12 @@ def test_udp_sendto_fails_and_loopback_works(listener, fault_seen):
 
 
 @pytest.mark.skipif(not IN_NETNS, reason="only a network namespace stops code that skips the guard")
-def test_the_namespace_stops_what_bypasses_the_python_guard():
+def test_the_namespace_stops_what_bypasses_the_python_guard(fault_seen):
     """fault: the original C socket type, past the guard | expected: no route (network namespace)"""
     original = socket.socket.__mro__[1]  # _socket.socket as it was before the guard
     with closing(original(socket.AF_INET, socket.SOCK_STREAM)) as sock:
         sock.settimeout(3)
-        fails_fast(lambda: original.connect(sock, OUTSIDE))
+        fault_seen(fails_fast(lambda: original.connect(sock, OUTSIDE)))
 
 
 SUBPROCESS_CODE = """
