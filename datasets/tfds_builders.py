@@ -253,24 +253,29 @@ def prepare(name: str, data_dir: str | os.PathLike | None = None, force: bool = 
     with cache.locked(folder) as writable:
         if writable:
             cache.clean_stale(folder, also=["incomplete.*"])  # TFDS' folders of a killed build
-        problems = ["--force"] if force else verify(name, root)
-        if problems and not writable:
-            raise cache.CacheNotWritableError(builder_class.name, directory, "; ".join(problems))
-        if problems:
-            if directory.exists() and not force:
+        problems = verify(name, root)
+        if problems or force:
+            if not writable:
+                why = "; ".join(problems) or "--force"
+                raise cache.CacheNotWritableError(builder_class.name, directory, why)
+            if problems and directory.exists():
                 warnings.warn(
                     f"The TFDS files of {builder_class.name!r} in {directory} failed verification "
                     f"({'; '.join(problems)}); building them again.",
                     cache.CacheWarning,
                     stacklevel=2,
                 )
-            # TFDS would reuse a damaged folder as it is (or stop half-way reading it): remove it
-            shutil.rmtree(directory, ignore_errors=True)
+                # of no use, and TFDS cannot even open a folder with a garbage dataset_info.json
+                shutil.rmtree(directory)
             started = time.perf_counter()
             builder = builder_class(data_dir=str(root))
+            mode = tfds.download.GenerateMode
             config = tfds.download.DownloadConfig(
                 try_download_gcs=False,
-                download_mode=tfds.download.GenerateMode.REUSE_DATASET_IF_EXISTS,
+                # --force on an intact build: TFDS keeps the old files until the new ones are done
+                download_mode=mode.FORCE_REDOWNLOAD
+                if directory.exists()
+                else mode.REUSE_DATASET_IF_EXISTS,
             )
             with (
                 contextlib.redirect_stdout(io.StringIO()),  # TFDS prints; only progress bars show
