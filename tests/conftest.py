@@ -6,6 +6,7 @@ before any test module is imported, and every subprocess inherits the seal (see
 """
 
 import os
+import re
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's start-up chatter
 
@@ -31,6 +32,8 @@ def fault_seen(request):
     """
 
     def record(message) -> None:
-        request.node.user_properties.append(("observed", " ".join(str(message).split())))
+        text = " ".join(str(message).split())
+        text = re.sub(r"/\S*/pytest-\d+/[^/\s]+/", "<tmp>/", text)  # pytest's long tmp paths
+        request.node.user_properties.append(("observed", text))
 
     return record
