@@ -173,7 +173,7 @@ def test_a_damaged_tfds_build_is_detected_and_rebuilt(built, damage, fault_seen)
     assert not list(directory.parent.glob("incomplete.*"))
 
 
-def test_tfds_builds_are_byte_for_byte_reproducible(built):
+def test_tfds_builds_are_byte_for_byte_reproducible(built, fault_seen):
     """fault: the same data built again (--force) | expected: identical shard bytes (sorted keys)"""
     import tensorflow as tf
 
@@ -192,6 +192,7 @@ def test_tfds_builds_are_byte_for_byte_reproducible(built):
     after = files()
     assert {name: after[name] for name in before} == before  # (TFDS adds a metadata.json "{}")
     assert builders.verify("mnist") == []
+    fault_seen(f"{len(before)} files byte-for-byte identical after the rebuild")
 
 
 def test_a_killed_tfds_build_leaves_nothing_after_the_next_run(built, fault_seen):
