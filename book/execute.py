@@ -5,14 +5,14 @@ in a fresh Jupyter kernel started at the repository root, with ``LESSON_ARGS`` p
 chapter's parameters cell (empty: the default run). The executed notebook, with its printed
 results and inline figures, goes to ``notebooks/lesson_NN_<slug>.ipynb``, and the run's
 ``metrics.json`` to ``notebooks/metrics/lesson-NN.json`` (the README's table is made from
-these). Per-cell timing metadata is dropped so that a rerun with the same results gives the
-same file.
+these). Per-cell timing metadata and TensorFlow's C++ start-up lines are dropped.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import time
@@ -20,6 +20,13 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO_ROOT / "notebooks"
+# TensorFlow's C++ start-up lines, printed before its log level applies (no GPU on this
+# machine, an unknown tf.data attribute): they say nothing about the chapter, so the saved
+# notebook leaves them out. Everything else a cell writes to stderr is kept.
+NOISE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IWE]\d{4} [\d:.]+\s+\d+ "
+    r"(cudart_stub|cuda_platform|cuda_executor|cuda_diagnostics|node_def_util|port)\.cc)"
+)
 
 
 def chapters(selected=None) -> list[Path]:
@@ -44,6 +51,17 @@ def read_chapter(script: Path):
     return notebook
 
 
+def _quiet(output):
+    """An output without TensorFlow's start-up lines (None if nothing else was in it)."""
+    if output.get("output_type") != "stream" or output.get("name") != "stderr":
+        return output
+    kept = [line for line in output["text"].splitlines(keepends=True) if not NOISE.match(line)]
+    if not "".join(kept).strip():
+        return None
+    output["text"] = "".join(kept)
+    return output
+
+
 def execute(script: Path, target: Path, lesson_args: str, timeout: int) -> float:
     """Execute one chapter into ``target``; return the wall time in seconds."""
     import nbformat
@@ -62,6 +80,8 @@ def execute(script: Path, target: Path, lesson_args: str, timeout: int) -> float
     client.execute()
     for cell in notebook.cells:
         cell.get("metadata", {}).pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = [out for out in map(_quiet, cell.outputs) if out is not None]
     tmp = target.with_suffix(".ipynb.tmp")
     nbformat.write(notebook, tmp)
     os.replace(tmp, target)
