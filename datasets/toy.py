@@ -15,9 +15,8 @@ problem of that shape whose answer can actually be learned:
 * target: ``y = 1`` if ``s(x) > 0`` else ``0``; no label noise.
 
 The signal is mostly linear, with two non-linear terms, so the article's network can learn
-it, and a least-squares linear model is a strong baseline; the two classes are roughly
-balanced. How well
-the article's recipe (100 full-batch Adam steps) does, against those baselines, is what
+it, and a least-squares linear model is a strong baseline. How well the article's recipe
+(100 full-batch Adam steps) does against that baseline and the majority class is what
 lesson 04 measures and prints.
 
 The training and test sets come from two independent random streams spawned from
