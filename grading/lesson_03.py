@@ -50,8 +50,9 @@ def check_nesterov_update(nesterov_update):
             expected = _keras_path(
                 keras.optimizers.SGD(rate, momentum=momentum, nesterov=True), gradients, START
             )
-            yield close(f"{name}, η={rate}, μ={momentum}", np.array(path), expected, rtol=1e-4,
-                        atol=5e-5)  # fmt: skip
+            yield close(
+                f"{name}, η={rate}, μ={momentum}", np.array(path), expected, rtol=1e-4, atol=5e-5
+            )
 
 
 @exercise("adam_update", hint="m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ) with t = 1 on the first step.")

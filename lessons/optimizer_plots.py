@@ -22,13 +22,21 @@ def plot_trajectories(runs, surfaces):
         z = spec["f"](np.stack([x, y]))
         ax.contour(x, y, np.log10(z + 1e-3), levels=25, cmap="Greys", linewidths=0.6)
         for name, (path, _) in paths.items():
-            ax.plot(path[:, 0], path[:, 1], ".-", color=_color(paths, name), markersize=2,
-                    linewidth=1, label=name)  # fmt: skip
+            ax.plot(
+                path[:, 0],
+                path[:, 1],
+                ".-",
+                color=_color(paths, name),
+                markersize=2,
+                linewidth=1,
+                label=name,
+            )
         ax.plot(*spec["start"], "ks")
         ax.plot(*spec["minimum"], "k*", markersize=12)
         steps = len(next(iter(paths.values()))[0]) - 1
-        ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="x", ylabel="y",
-               title=f"{surface}: {steps} steps")  # fmt: skip
+        ax.set(
+            xlim=(x0, x1), ylim=(y0, y1), xlabel="x", ylabel="y", title=f"{surface}: {steps} steps"
+        )
     np.atleast_1d(axes)[0].legend(fontsize=8)
     return fig
 
@@ -51,7 +59,10 @@ def plot_first_steps(step_sizes, factor):
     for color, (name, sizes) in zip(("tab:red", "tab:orange"), step_sizes.items(), strict=False):
         ax.loglog(t[: len(sizes)], sizes, color=color, label=f"|step|, {name}")
     ax.loglog(t, factor, "k--", label="(1 − β₁ᵗ) / √(1 − β₂ᵗ)")
-    ax.set(xlabel="step t", ylabel="step length / η",
-           title="Adam's first steps on the quadratic, with and without correction")  # fmt: skip
+    ax.set(
+        xlabel="step t",
+        ylabel="step length / η",
+        title="Adam's first steps on the quadratic, with and without correction",
+    )
     ax.legend(fontsize=8)
     return fig
