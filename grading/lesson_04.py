@@ -26,7 +26,7 @@ def check_accuracy_at_threshold(accuracy_at_threshold):
         "threshold 0.3": (outputs, targets, 0.3),
         "outputs exactly at the threshold are class 0": (
             np.array([0.5, 0.5, 0.7]),
-            np.array([0, 1, 1]),
+            np.array([0, 0, 1]),
             0.5,
         ),
         "a single example": (np.array([[0.9]]), np.array([[0.0]]), 0.5),
