@@ -286,7 +286,7 @@ print(
     f"derivatives vs finite differences ≤ {worst_fd:.1e}, vs Keras ≤ {worst_keras:.1e}; "
     f"σ'(10)/σ'(0) = {ratio:.1e}."
 )
-common.finish(args, metrics)
+metrics = common.finish(args, metrics)
 
 # %% [markdown]
 # ## Exercises

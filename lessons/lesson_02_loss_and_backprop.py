@@ -366,7 +366,7 @@ print(
     f"(relative); {steps} steps of gradient descent took the training MSE from "
     f"{curve[0]:.3f} to {curve[-1]:.3f}."
 )
-common.finish(args, metrics)
+metrics = common.finish(args, metrics)
 
 # %% [markdown]
 # ## Exercises

@@ -372,7 +372,7 @@ print(
     f"This run: largest |ours − Keras| {worst:.1e}; the uncorrected first step was "
     f"{ratio:.2f}× the corrected one; the factor peaks at {factor.max():.2f}."
 )
-common.finish(args, metrics)
+metrics = common.finish(args, metrics)
 
 # %% [markdown]
 # ## Exercises

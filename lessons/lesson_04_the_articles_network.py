@@ -337,7 +337,7 @@ print(
     f"{weight_difference:.1e}; test accuracy {test_accuracy:.3f} vs majority {baseline:.3f} "
     f"and linear {linear:.3f}; loss still falling {drop:.1f} % over the last {last} epochs."
 )
-common.finish(args, metrics)
+metrics = common.finish(args, metrics)
 
 # %% [markdown]
 # ## Exercises

@@ -357,7 +357,7 @@ print(
         else f"the {'CNN' if ratio > 1 else 'MLP'} made fewer errors."
     )
 )
-common.finish(args, metrics)
+metrics = common.finish(args, metrics)
 
 # %% [markdown]
 # ## Exercises
