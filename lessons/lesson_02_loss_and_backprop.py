@@ -26,14 +26,19 @@
 
 # %%
 import keras
-import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
 from custom_layers import activations, losses
 from custom_layers.layers import Dense
 from datasets import toy
-from lessons import common
+from lessons import backprop_plots, common
+
+# %% tags=["parameters"]
+args = common.setup("02", "Lesson 02: loss functions and backpropagation", epochs=300)
+steps = min(args.epochs, 60) if args.quick else args.epochs
+rng = np.random.default_rng(args.seed)
+metrics = {}
 
 # %% [markdown]
 # ## 1. Loss functions
@@ -49,40 +54,45 @@ from lessons import common
 #
 # Cross-entropy punishes a confident wrong answer without bound (`−log p → ∞` as
 # `p → 0`). Keras clips `p` to `[ε, 1 − ε]` with `ε = 1e-7` before taking the log, and
-# so does the library, so the numbers agree. We compute each loss three ways: the
-# formula in NumPy, `custom_layers.losses`, and `keras.losses`.
-
+# so does the library. Each loss three ways on a small batch — the formula in NumPy,
+# `custom_layers.losses`, and `keras.losses`:
 
 # %%
-def loss_examples():
-    """Each loss on a small batch: NumPy formula, custom_layers.losses, keras.losses."""
-    y = np.array([[1.0], [0.0], [1.0], [0.0], [1.0]], dtype=np.float32)
-    p = np.array([[0.9], [0.2], [0.6], [0.45], [0.01]], dtype=np.float32)
-    labels = np.array([0, 2, 1], dtype=np.int32)
-    class_probabilities = np.array(
-        [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.25, 0.25, 0.5]], dtype=np.float32
-    )
-    epsilon = keras.config.epsilon()
-    p_clipped = np.clip(p, epsilon, 1 - epsilon)
-    rows = {
-        "mean squared error": (
-            np.mean((y - p) ** 2),
-            losses.MeanSquaredError()(y, p),
-            keras.losses.MeanSquaredError()(y, p),
-        ),
-        "binary cross-entropy": (
-            -np.mean(y * np.log(p_clipped) + (1 - y) * np.log(1 - p_clipped)),
-            losses.BinaryCrossentropy()(y, p),
-            keras.losses.BinaryCrossentropy()(y, p),
-        ),
-        "sparse categorical CE": (
-            -np.mean(np.log(class_probabilities[np.arange(3), labels])),
-            losses.SparseCategoricalCrossentropy()(labels, class_probabilities),
-            keras.losses.SparseCategoricalCrossentropy()(labels, class_probabilities),
-        ),
-    }
-    return {name: tuple(float(v) for v in values) for name, values in rows.items()}
-
+y = np.array([[1.0], [0.0], [1.0], [0.0], [1.0]], dtype=np.float32)
+p = np.array([[0.9], [0.2], [0.6], [0.45], [0.01]], dtype=np.float32)
+labels = np.array([0, 2, 1], dtype=np.int32)
+class_probabilities = np.array(
+    [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.25, 0.25, 0.5]], dtype=np.float32
+)
+epsilon = keras.config.epsilon()
+p_clipped = np.clip(p, epsilon, 1 - epsilon)
+loss_rows = {  # metric key: (NumPy formula, ours, Keras)
+    "mean": (
+        np.mean((y - p) ** 2),
+        losses.MeanSquaredError()(y, p),
+        keras.losses.MeanSquaredError()(y, p),
+    ),
+    "binary": (
+        -np.mean(y * np.log(p_clipped) + (1 - y) * np.log(1 - p_clipped)),
+        losses.BinaryCrossentropy()(y, p),
+        keras.losses.BinaryCrossentropy()(y, p),
+    ),
+    "sparse_ce": (
+        -np.mean(np.log(class_probabilities[np.arange(3), labels])),
+        losses.SparseCategoricalCrossentropy()(labels, class_probabilities),
+        keras.losses.SparseCategoricalCrossentropy()(labels, class_probabilities),
+    ),
+}
+shown_as = {"mean": "MSE", "binary": "BCE", "sparse_ce": "sparse CE"}
+print(f"{'loss':10s} {'NumPy':>10s} {'ours':>10s} {'keras':>10s}")
+worst = 0.0
+for key, values in loss_rows.items():
+    by_hand, ours, theirs = (float(v) for v in values)
+    print(f"{shown_as[key]:10s} {by_hand:10.7f} {ours:10.7f} {theirs:10.7f}")
+    metrics[f"loss_{key}_custom"], metrics[f"loss_{key}_keras"] = ours, theirs
+    worst = max(worst, abs(ours - theirs), abs(by_hand - theirs))
+print(f"largest |difference| between the three: {worst:.1e}")
+metrics["loss_max_abs_diff_vs_keras"] = worst
 
 # %% [markdown]
 # ### From logits
@@ -95,21 +105,22 @@ def loss_examples():
 #
 # which only exponentiates `−|z|` and is finite for every `z`. (For many classes the
 # same trick is the log-sum-exp: `−log softmax(z)_y = log Σ_j e^z_j − z_y`, computed after
-# subtracting `max z`.) That is what `from_logits=True` selects.
-
+# subtracting `max z`.) That is what `from_logits=True` selects. At extreme logits:
 
 # %%
-def logits_example():
-    """Binary cross-entropy at extreme logits: naive float32 formula vs from_logits forms."""
-    z = np.array([[-1e4], [-20.0], [0.0], [20.0], [1e4]], dtype=np.float32)
-    y = np.array([[1.0], [0.0], [1.0], [1.0], [0.0]], dtype=np.float32)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        p = 1.0 / (1.0 + np.exp(-z))
-        naive = -(y * np.log(p) + (1 - y) * np.log(1 - p)) + 0.0  # + 0.0 turns −0 into 0
-    ours = np.asarray(losses.binary_crossentropy(y, z, from_logits=True))
-    theirs = np.asarray(keras.losses.binary_crossentropy(y, z, from_logits=True))
-    return z[:, 0], y[:, 0], naive[:, 0], ours, theirs
-
+z = np.array([[-1e4], [-20.0], [0.0], [20.0], [1e4]], dtype=np.float32)
+y = np.array([[1.0], [0.0], [1.0], [1.0], [0.0]], dtype=np.float32)
+with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    p = 1.0 / (1.0 + np.exp(-z))
+    naive = -(y * np.log(p) + (1 - y) * np.log(1 - p)) + 0.0  # + 0.0 turns −0 into 0
+ours = np.asarray(losses.binary_crossentropy(y, z, from_logits=True))
+theirs = np.asarray(keras.losses.binary_crossentropy(y, z, from_logits=True))
+print(f"{'z':>8s} {'y':>3s} {'naive float32':>14s} {'from_logits':>12s} {'keras':>12s}")
+for row in zip(z[:, 0], y[:, 0], naive[:, 0], ours, theirs, strict=True):
+    print("{:>8g} {:>3g} {:>14g} {:>12g} {:>12g}".format(*row))
+metrics["bce_logits_all_finite"] = bool(np.all(np.isfinite(ours)))
+metrics["bce_logits_naive_nonfinite_count"] = int(np.sum(~np.isfinite(naive)))
+metrics["bce_logits_max_abs_diff_vs_keras"] = float(np.max(np.abs(ours - theirs)))
 
 # %% [markdown]
 # ### Which loss behind a sigmoid?
@@ -120,9 +131,8 @@ def logits_example():
 # - MSE: `∂(1 − p)²/∂z = −2(1 − p)·σ'(z) = −2(1 − p)·p(1 − p)`;
 # - BCE: `∂(−log p)/∂z = −σ'(z)/p = −p(1 − p)/p = p − 1`.
 #
-# When the network is confidently wrong (`z ≪ 0`, so `p ≈ 0`), MSE's slope carries
-# the factor `p` and vanishes — the saturation of lesson 01 — while cross-entropy's
-# stays near −1: the `σ'` cancels. We measure it with `GradientTape`.
+# When the network is confidently wrong (`z ≪ 0`, so `p ≈ 0`), MSE's slope carries the
+# factor `p`, while cross-entropy's `σ'` cancels. Measured with `GradientTape`:
 
 
 # %%
@@ -138,27 +148,17 @@ def loss_slopes(z_values):
     return np.asarray(tape.gradient(mse, z)), np.asarray(tape.gradient(bce, z))
 
 
-def plot_losses():
-    p = np.linspace(0.001, 0.999, 500)
-    z = np.linspace(-10, 10, 401).astype(np.float32)
-    mse_slope, bce_slope = loss_slopes(z)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    left.plot(p, (1 - p) ** 2, label="MSE  (1 − p)²")
-    left.plot(p, -np.log(p), label="BCE  −log p")
-    left.set_xlabel("predicted probability p (target y = 1)")
-    left.set_ylabel("loss")
-    left.set_ylim(0, 5)
-    left.legend()
-    left.set_title("Loss of one example")
-    right.plot(z, mse_slope, label="MSE")
-    right.plot(z, bce_slope, label="BCE")
-    right.set_xlabel("logit z, p = σ(z) (target y = 1)")
-    right.set_ylabel("∂L/∂z")
-    right.legend()
-    right.set_title("Slope at the logit: MSE stalls when confidently wrong")
-    fig.tight_layout()
-    return fig
-
+mse_slope, bce_slope = loss_slopes(np.array([-10.0, 0.0], dtype=np.float32))
+print(
+    f"dL/dz at z = −10 (target 1): MSE {mse_slope[0]:.2e}, BCE {bce_slope[0]:.4f}; "
+    f"at z = 0: MSE {mse_slope[1]:.3f}, BCE {bce_slope[1]:.3f}"
+)
+print(f"at z = −10, BCE's slope is {abs(bce_slope[0] / mse_slope[0]):.0f} times MSE's")
+metrics.update(
+    mse_slope_at_logit_minus10=float(mse_slope[0]),
+    bce_slope_at_logit_minus10=float(bce_slope[0]),
+)
+common.show(backprop_plots.plot_losses(loss_slopes), "losses.png")
 
 # %% [markdown]
 # ## 2. Backpropagation by hand
@@ -234,28 +234,39 @@ def backward(parameters, cache, y):
     return {"W1": grad_W1, "b1": grad_b1, "W2": grad_W2, "b2": grad_b2}
 
 
+(x_train, y_train), (x_test, y_test) = toy.load_data(seed=0)
+parameters = init_parameters(rng)
+y_hat, cache = forward(parameters, x_train)
+manual = backward(parameters, cache, y_train)
+print(f"x {x_train.shape}, y {y_train.shape}; loss at the start {mse(y_hat, y_train):.7f}")
+metrics["initial_loss"] = float(mse(y_hat, y_train))
+
 # %% [markdown]
 # ### Check 1: against `tf.GradientTape`
 #
 # The same network from `custom_layers` (two `Dense` layers, the same weights), the
 # library's `MeanSquaredError`, and TensorFlow's automatic differentiation. Both run
-# in float32, so they may differ by rounding only (well under 1e-6).
-
+# in float32, so they may differ by rounding only.
 
 # %%
-def tape_gradients(parameters, x, y):
-    """∂L/∂(W1, b1, W2, b2) from GradientTape on the custom_layers network."""
-    model = keras.Sequential(
-        [keras.Input((10,)), Dense(5, activation="relu"), Dense(1)], name="article_net"
+model = keras.Sequential(
+    [keras.Input((10,)), Dense(5, activation="relu"), Dense(1)], name="article_net"
+)
+parameter_names = ("W1", "b1", "W2", "b2")  # the order of model.trainable_variables
+model.set_weights([parameters[name] for name in parameter_names])
+with tf.GradientTape() as tape:
+    tape_loss = losses.MeanSquaredError()(y_train, model(x_train))
+tape_grads = dict(
+    zip(parameter_names, tape.gradient(tape_loss, model.trainable_variables), strict=True)
+)
+for name, grad in manual.items():
+    print(
+        f"∂L/∂{name:2s} shape {str(grad.shape):8s} |largest| {np.max(np.abs(grad)):.5f}   "
+        f"max |manual − tape| {np.max(np.abs(grad - tape_grads[name])):.1e}"
     )
-    names = ("W1", "b1", "W2", "b2")  # the order of model.trainable_variables
-    model.set_weights([parameters[name] for name in names])
-    loss_fn = losses.MeanSquaredError()
-    with tf.GradientTape() as tape:
-        loss = loss_fn(y, model(x))
-    grads = tape.gradient(loss, model.trainable_variables)
-    return float(loss), {name: np.asarray(g) for name, g in zip(names, grads, strict=True)}
-
+difference = max(float(np.max(np.abs(manual[k] - tape_grads[k]))) for k in manual)
+print(f"loss with GradientTape {float(tape_loss):.7f}; max |manual − tape| {difference:.2e}")
+metrics["max_abs_grad_diff_tape_vs_manual"] = difference
 
 # %% [markdown]
 # ### Check 2: finite differences
@@ -291,134 +302,83 @@ def finite_difference_check(parameters, x, y, h=1e-6):
     return worst
 
 
+relative = finite_difference_check(parameters, x_train, y_train)
+print(f"max relative error vs central finite differences (float64): {relative:.2e}")
+metrics["max_rel_error_finite_difference"] = relative
+
 # %% [markdown]
 # ## 3. Gradient descent with the hand-made gradients
 #
 # With gradients in hand, the simplest optimizer is plain gradient descent: every
 # parameter takes a small step against its gradient, `θ ← θ − η·∂L/∂θ`, with learning
-# rate `η`. One step per pass over the whole training set (full batch). Lesson 03
-# builds better optimizers; here it is enough to see the loss go down.
-
+# rate `η = 0.1`. One step per pass over the whole training set (full batch). Lesson 03
+# builds better optimizers; here it is enough to watch the loss. Accuracy counts the
+# examples on the right side of the 0.5 threshold.
 
 # %%
-def gradient_descent(parameters, x, y, steps, learning_rate):
-    """Full-batch gradient descent with backward(); returns the parameters and loss curve."""
-    parameters = {name: value.copy() for name, value in parameters.items()}
-    curve = []
-    for _ in range(steps):
-        y_hat, cache = forward(parameters, x)
-        curve.append(float(mse(y_hat, y)))
-        grads = backward(parameters, cache, y)
-        for name in parameters:
-            parameters[name] -= learning_rate * grads[name]
-    curve.append(float(mse(forward(parameters, x)[0], y)))
-    return parameters, curve
+trained = {name: value.copy() for name, value in parameters.items()}
+curve = []
+for _ in range(steps):
+    y_hat, cache = forward(trained, x_train)
+    curve.append(float(mse(y_hat, y_train)))
+    grads = backward(trained, cache, y_train)
+    for name in trained:
+        trained[name] -= 0.1 * grads[name]
+curve.append(float(mse(forward(trained, x_train)[0], y_train)))
 
 
 def accuracy(parameters, x, y):
-    """Fraction of examples on the right side of the 0.5 threshold."""
     return float(np.mean((forward(parameters, x)[0] > 0.5) == (y > 0.5)))
 
 
-def plot_descent(curve):
-    fig, axis = plt.subplots(figsize=(7, 4))
-    axis.plot(curve)
-    axis.set_xlabel("step (full batch)")
-    axis.set_ylabel("training MSE")
-    axis.set_title("Gradient descent with hand-written backpropagation")
-    return fig
-
+train_accuracy, test_accuracy = (
+    accuracy(trained, x_train, y_train),
+    accuracy(trained, x_test, y_test),
+)
+print(
+    f"{steps} steps: training MSE {curve[0]:.4f} → {curve[-1]:.4f}; accuracy at 0.5: "
+    f"train {train_accuracy:.3f}, test {test_accuracy:.3f}"
+)
+metrics.update(
+    gd_steps=steps,
+    gd_loss_start=curve[0],
+    gd_loss_end=curve[-1],
+    gd_train_accuracy=train_accuracy,
+    gd_test_accuracy=test_accuracy,
+)
+common.show(backprop_plots.plot_descent(curve), "gradient_descent.png")
 
 # %% [markdown]
-# ## 4. Run the lesson
+# ## Summary
 #
-# `main()` runs everything above in order, prints the figures, and writes
-# `losses.png`, `gradient_descent.png` and `metrics.json` to `outputs/lesson-02/`.
-
+# - MSE and cross-entropy, three ways, give the same numbers; cross-entropy from logits
+#   stays finite where the naive formula does not.
+# - Behind a sigmoid, MSE's slope at the logit carries `σ'`; cross-entropy's does not.
+# - Backpropagation is the chain rule applied from the output back: a weight's gradient
+#   is its input times the error at its output; the error travels back through `Wᵀ` and
+#   the activation's derivative.
+# - A hand-written gradient is trusted only after two checks: autodiff and finite
+#   differences.
 
 # %%
-def main(argv=None):
-    args = common.parse_args(argv, "Lesson 02: loss functions and backpropagation", epochs=300)
-    out = common.start("02", args)
-    steps = min(args.epochs, 60) if args.quick else args.epochs
-    rng = np.random.default_rng(args.seed)
-    metrics = {}
+print(
+    f"This run: manual vs GradientTape {difference:.1e}, vs finite differences {relative:.1e} "
+    f"(relative); {steps} steps of gradient descent took the training MSE from "
+    f"{curve[0]:.3f} to {curve[-1]:.3f}."
+)
+metrics = common.finish(args, metrics)
 
-    print("1. Losses on a small batch: NumPy formula | custom_layers | keras.losses")
-    worst = 0.0
-    for name, (by_hand, ours, theirs) in loss_examples().items():
-        print(f"   {name:22s} {by_hand:.7f} | {ours:.7f} | {theirs:.7f}")
-        key = name.split()[0] if name != "sparse categorical CE" else "sparse_ce"
-        metrics[f"loss_{key}_custom"] = ours
-        metrics[f"loss_{key}_keras"] = theirs
-        worst = max(worst, abs(ours - theirs), abs(by_hand - theirs))
-    print(f"   largest |difference| between the three: {worst:.1e}")
-    metrics["loss_max_abs_diff_vs_keras"] = worst
-
-    z, y, naive, ours, theirs = logits_example()
-    print("\n   Binary cross-entropy at extreme logits z:")
-    print(f"   {'z':>8s} {'y':>3s} {'naive float32':>14s} {'from_logits':>12s} {'keras':>12s}")
-    for row in zip(z, y, naive, ours, theirs, strict=True):
-        print("   {:>8g} {:>3g} {:>14g} {:>12g} {:>12g}".format(*row))
-    metrics["bce_logits_all_finite"] = bool(np.all(np.isfinite(ours)))
-    metrics["bce_logits_naive_nonfinite_count"] = int(np.sum(~np.isfinite(naive)))
-    metrics["bce_logits_max_abs_diff_vs_keras"] = float(np.max(np.abs(ours - theirs)))
-
-    mse_slope, bce_slope = loss_slopes(np.array([-10.0, 0.0], dtype=np.float32))
-    print(
-        f"\n   dL/dz at z = −10 (p ≈ 4.5e-5, target 1): MSE {mse_slope[0]:.2e}, "
-        f"BCE {bce_slope[0]:.4f};  at z = 0: MSE {mse_slope[1]:.3f}, BCE {bce_slope[1]:.3f}"
-    )
-    metrics.update(
-        mse_slope_at_logit_minus10=float(mse_slope[0]),
-        bce_slope_at_logit_minus10=float(bce_slope[0]),
-    )
-    common.save_figure(plot_losses(), out, "losses.png")
-
-    print("\n2. Backpropagation by hand for 10 → 5 (ReLU) → 1, MSE, on the toy data")
-    (x_train, y_train), (x_test, y_test) = toy.load_data(seed=0)
-    parameters = init_parameters(rng)
-    y_hat, cache = forward(parameters, x_train)
-    manual = backward(parameters, cache, y_train)
-    tape_loss, tape = tape_gradients(parameters, x_train, y_train)
-    difference = max(float(np.max(np.abs(manual[k] - tape[k]))) for k in manual)
-    print(
-        f"   x {x_train.shape}, y {y_train.shape}; loss by hand {mse(y_hat, y_train):.7f}, "
-        f"with GradientTape {tape_loss:.7f}"
-    )
-    for name, grad in manual.items():
-        print(
-            f"   ∂L/∂{name:2s} shape {str(grad.shape):8s} |largest| {np.max(np.abs(grad)):.5f}   "
-            f"max |manual − tape| {np.max(np.abs(grad - tape[name])):.1e}"
-        )
-    print(f"   max |manual − GradientTape| over all 61 gradients (float32): {difference:.2e}")
-    relative = finite_difference_check(parameters, x_train, y_train)
-    print(f"   max relative error vs central finite differences (float64): {relative:.2e}")
-    metrics.update(
-        max_abs_grad_diff_tape_vs_manual=difference,
-        max_rel_error_finite_difference=relative,
-        initial_loss=float(mse(y_hat, y_train)),
-    )
-
-    print(f"\n3. Plain gradient descent, learning rate 0.1, {steps} full-batch steps")
-    trained, curve = gradient_descent(parameters, x_train, y_train, steps, learning_rate=0.1)
-    train_accuracy = accuracy(trained, x_train, y_train)
-    test_accuracy = accuracy(trained, x_test, y_test)
-    print(
-        f"   training MSE {curve[0]:.4f} → {curve[-1]:.4f}; accuracy at threshold 0.5: "
-        f"train {train_accuracy:.3f}, test {test_accuracy:.3f}"
-    )
-    metrics.update(
-        gd_steps=steps,
-        gd_loss_start=curve[0],
-        gd_loss_end=curve[-1],
-        gd_train_accuracy=train_accuracy,
-        gd_test_accuracy=test_accuracy,
-    )
-    common.save_figure(plot_descent(curve), out, "gradient_descent.png")
-
-    return common.finish(args, metrics)
-
-
-if __name__ == "__main__":
-    main()
+# %% [markdown]
+# ## Exercises
+#
+# Implementation exercises are in `exercises/lesson_02.py`; grade them with
+# `make exercise-02` (solutions: [solutions/lesson_02.py](../solutions/lesson_02.py)).
+#
+# 1. **Binary cross-entropy from logits** (`bce_from_logits`): the mean of
+#    `max(z, 0) − y·z + log1p(e^−|z|)`, finite for `z = ±1e4`.
+# 2. **Backprop with a tanh hidden layer** (`tanh_net_gradients`): the network of section
+#    2 with `tanh` instead of ReLU (`tanh'(z) = 1 − tanh²(z)`); return all four gradients.
+# 3. **Softmax cross-entropy's gradient** (`softmax_ce_gradient`): for logits `z` (n, k)
+#    and integer labels, `∂CE/∂z = (softmax(z) − onehot(y)) / n`.
+# 4. *Experiment.* Change the learning rate of section 3 to 0.5, then 1.0. Predict first:
+#    does the loss still go down? Measure, and explain with the curvature of the loss.

@@ -52,12 +52,36 @@
 
 # %%
 import keras
-import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
 from custom_layers import optimizers
-from lessons import common
+from lessons import common, optimizer_plots
+
+
+def extra(parser):
+    parser.add_argument(
+        "--scale",
+        type=common.float_in(0.0, 100.0, low_open=True),
+        default=1.0,
+        help="multiply every learning rate by this (default 1)",
+    )
+
+
+# %% tags=["parameters"]
+args = common.setup("03", "Lesson 03: optimizers from scratch", extra=extra)
+tolerance = 1e-4
+metrics = {}
+
+# %% [markdown]
+# Here is the code that runs those rules: each optimizer's `update_step`, called by
+# Keras once per weight and step with that weight's gradient. First SGD (plain, momentum
+# and Nesterov in one method), then RMSprop and Adam:
+
+# %%
+common.show_source(optimizers.SGD.update_step)
+common.show_source(optimizers.RMSprop.update_step)
+common.show_source(optimizers.Adam.update_step)
 
 # %% [markdown]
 # ## 2. Two test surfaces
@@ -68,9 +92,9 @@ from lessons import common
 # - The **Rosenbrock** function `f(x, y) = (1 − x)² + 100 (y − x²)²`: a curved
 #   banana-shaped valley whose floor leads slowly to the minimum at `(1, 1)`.
 #
-# Both minima are 0. Each optimizer gets the learning rate that works well for it on
-# each surface (a short sweep found them; too large and plain SGD diverges on the
-# banana). `build_optimizer` makes each one from our library or from Keras.
+# Both minima are 0. The learning rates below are fixed choices, set by hand once per
+# optimizer and surface (no search runs here; try others with the `--scale` option, which
+# multiplies them all). `build_optimizer` makes each one from our library or from Keras.
 
 
 # %%
@@ -127,6 +151,7 @@ OPTIMIZERS = {
 
 
 def build_optimizer(name, learning_rate, library=optimizers):
+    """The optimizer ``name`` from our library (default) or from ``keras.optimizers``."""
     class_name, extra = OPTIMIZERS[name]
     return getattr(library, class_name)(learning_rate=learning_rate, **extra)
 
@@ -200,224 +225,167 @@ def numpy_adam_without_correction(
 
 
 # %% [markdown]
-# ## 5. Plots
+# ## 5. Ours against the built-ins
 #
-# The contour lines are on a log scale (the banana's walls are steep); each trajectory
-# starts at the black square and the minimum is the star.
+# Every optimizer on both surfaces twice — our class and the Keras built-in — and the
+# largest difference between the two trajectories; the no-correction Adam, which Keras
+# does not have, is checked against the NumPy version above.
 
 # %%
-COLORS = dict(
-    zip(
-        OPTIMIZERS,
-        ["tab:gray", "tab:blue", "tab:cyan", "tab:green", "tab:red", "tab:orange"],
-        strict=True,
-    )
+print(
+    f"{'surface':11s} {'optimizer':20s} {'η':>7s} {'final loss':>11s} "
+    f"{'steps to <1e-4':>15s} {'max |ours − reference|':>23s}"
 )
-
-
-def plot_trajectories(runs):
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5))
-    for ax, (surface, paths) in zip(axes, runs.items(), strict=True):
-        spec = SURFACES[surface]
-        (x0, x1), (y0, y1) = spec["view"]
-        x, y = np.meshgrid(np.linspace(x0, x1, 300), np.linspace(y0, y1, 300))
-        z = spec["f"](np.stack([x, y]))
-        ax.contour(x, y, np.log10(z + 1e-3), levels=25, cmap="Greys", linewidths=0.6)
-        for name, (path, _) in paths.items():
-            ax.plot(
-                path[:, 0],
-                path[:, 1],
-                ".-",
-                color=COLORS[name],
-                markersize=2,
-                linewidth=1,
-                label=name,
-            )
-        ax.plot(*spec["start"], "ks")
-        ax.plot(*spec["minimum"], "k*", markersize=12)
-        ax.set(
-            xlim=(x0, x1),
-            ylim=(y0, y1),
-            xlabel="x",
-            ylabel="y",
-            title=f"{surface}: {spec['steps']} steps",
+runs, reached_by = {}, {}
+worst = 0.0
+for surface, spec in SURFACES.items():
+    steps = min(spec["steps"], 150) if args.quick else spec["steps"]
+    runs[surface], reached_by[surface] = {}, {}
+    for name, rate in spec["learning_rates"].items():
+        rate = rate * args.scale
+        path, losses = descend(build_optimizer(name, rate), spec["f"], spec["start"], steps)
+        if name == "Adam, no correction":
+            reference = numpy_adam_without_correction(surface, spec["start"], steps, rate)
+            against = "NumPy"
+        else:
+            keras_optimizer = build_optimizer(name, rate, keras.optimizers)
+            reference, _ = descend(keras_optimizer, spec["f"], spec["start"], steps)
+            against = "Keras"
+        difference = float(np.max(np.abs(path - reference)))
+        worst = max(worst, difference) if against == "Keras" else worst
+        reached = steps_to(losses, tolerance)
+        runs[surface][name] = (path, losses)
+        reached_by[surface][name] = reached
+        print(
+            f"{surface:11s} {name:20s} {rate:>7.3g} {losses[-1]:>11.3e} "
+            f"{str(reached if reached is not None else '—'):>15s} "
+            f"{difference:>16.1e} ({against})"
         )
-    axes[0].legend(fontsize=8)
-    return fig
-
-
-def plot_losses(runs):
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4))
-    for ax, (surface, paths) in zip(axes, runs.items(), strict=True):
-        for name, (_, losses) in paths.items():
-            ax.semilogy(np.maximum(losses, 1e-30), color=COLORS[name], label=name)
-        ax.set(xlabel="step", ylabel="loss (log scale)", title=surface)
-    axes[0].legend(fontsize=8)
-    return fig
-
-
-def plot_first_steps(step_sizes, factor):
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    t = np.arange(1, len(factor) + 1)
-    for name, sizes in step_sizes.items():
-        ax.loglog(t[: len(sizes)], sizes, color=COLORS[name], label=f"|step|, {name}")
-    ax.loglog(t, factor, "k--", label="(1 − β₁ᵗ) / √(1 − β₂ᵗ)")
-    ax.set(
-        xlabel="step t",
-        ylabel="step length / η",
-        title="Adam's first steps on the quadratic, with and without correction",
-    )
-    ax.legend(fontsize=8)
-    return fig
-
+        key = f"{surface}_{name.replace(', ', '_').replace(' ', '_').lower()}"
+        metrics[f"{key}_final_loss"] = float(losses[-1])
+        metrics[f"{key}_steps_to_1e-4"] = reached
+        metrics[f"{key}_max_diff_vs_{against.lower()}"] = difference
+print(f"largest |ours − Keras built-in| over all trajectories: {worst:.1e}")
+metrics["max_abs_diff_vs_keras"] = worst
 
 # %% [markdown]
-# ## 6. What to look for
+# ## 6. The trajectories
 #
-# - **SGD** on the valley: the step that is safe across the steep `y` direction
+# The contour lines are on a log scale (the banana's walls are steep); each trajectory
+# starts at the black square and the minimum is the star. What to look for, and why:
+#
+# - **SGD** on the valley: a step that is safe across the steep `y` direction
 #   (`η < 2/50`) is tiny along the flat `x` direction, so it zigzags across and crawls
-#   along. On the banana its first steps overshoot wildly (the gradient there is in the
-#   hundreds), then it creeps along the floor.
-# - **Momentum** keeps a running velocity: it accelerates along the valley, and it also
-#   overshoots and swings. **Nesterov** evaluates the correction one velocity step
-#   ahead, which damps the swings.
+#   along.
+# - **Momentum** keeps a running velocity: it can accelerate along the valley, and it can
+#   overshoot and swing. **Nesterov** applies the correction one velocity step ahead.
 # - **RMSprop** divides each coordinate's step by that coordinate's recent gradient size,
-#   so the flat `x` direction moves as fast as the steep `y` one (about `η` per step
-#   while the gradient keeps its sign): no zigzag, a smooth path along the floor. Near
-#   the minimum it keeps bouncing at about that step size (nothing shrinks `η`), which
-#   is why its loss levels off.
+#   so the flat and the steep directions move at similar speeds (about `η` per step while
+#   the gradient keeps its sign); nothing shrinks that step near the minimum.
 # - **Adam** does the same per-coordinate scaling on a *momentum* `m`; as the gradient
-#   changes sign near the minimum, `m` averages out and the steps shrink, so it settles.
-# - **Adam without bias correction** is not simply "worse": its early steps are several
-#   times longer, as if `η` were larger, which can even get it to a tolerance sooner.
-#   The report below therefore also runs the corrected Adam with `η` scaled by the
-#   first-step factor. What the correction buys is that `η` means what it says from the
-#   first step on, instead of a step size that drifts by a factor of several over the
-#   first thousand steps (the dashed curve in `adam_first_steps.png`; its peak is printed).
-#
-# ## 7. Run the lesson
-#
-# `main` runs every optimizer on both surfaces twice — our class and the Keras
-# built-in — and prints the largest difference between the two trajectories; the
-# no-correction Adam, which Keras does not have, is checked against the NumPy version
-# above. Then it measures the bias correction: how long the first steps are, compared
-# with the factor `(1 − β₁ᵗ) / √(1 − β₂ᵗ)` by which the uncorrected step is larger when
-# the gradient is steady, and how many steps each needs to bring the loss under 1e-4.
-
+#   changes sign near the minimum, `m` averages out and the steps shrink.
 
 # %%
-def main(argv=None):
-    args = common.parse_args(argv, "Lesson 03: optimizers from scratch")
-    out = common.start("03", args)
-    tolerance = 1e-4
-    metrics = {}
-    runs = {}
+common.show(optimizer_plots.plot_trajectories(runs, SURFACES), "trajectories.png")
+common.show(optimizer_plots.plot_losses(runs), "losses.png")
+for surface, reached in reached_by.items():
+    done = sorted((steps, name) for name, steps in reached.items() if steps is not None)
+    never = [name for name, steps in reached.items() if steps is None]
+    order = "; ".join(f"{name} ({steps})" for steps, name in done) or "none"
+    print(f"{surface}: reached loss < {tolerance:g} first → last: {order}"
+          + (f". Not within the run: {'; '.join(never)}" if never else ""))  # fmt: skip
 
-    print("1. Each optimizer on each surface: ours vs the Keras built-in")
+# %% [markdown]
+# ## 7. What Adam's bias correction changes
+#
+# With a steady gradient the uncorrected step is larger than the corrected one by the
+# factor `(1 − β₁ᵗ) / √(1 − β₂ᵗ)` (the two corrections divided). Its values, and the
+# measured first step lengths on the quadratic (Adam moves each coordinate by about `η`,
+# so we take the largest coordinate's move, divided by `η`):
+
+# %%
+beta_1, beta_2 = 0.9, 0.999
+t = np.arange(1, 1001)
+factor = (1 - beta_1**t) / np.sqrt(1 - beta_2**t)
+print(
+    "uncorrected / corrected step, steady gradient: "
+    + ", ".join(f"{factor[i - 1]:.2f} at t={i}" for i in (1, 10, 100, 1000))
+)
+print(f"largest: {factor.max():.2f} at t={int(t[factor.argmax()])}")
+eta = SURFACES["quadratic"]["learning_rates"]["Adam"] * args.scale
+step_sizes = {
+    name: np.abs(np.diff(runs["quadratic"][name][0], axis=0)).max(axis=1) / eta
+    for name in ("Adam", "Adam, no correction")
+}
+for name, sizes in step_sizes.items():
     print(
-        f"   {'surface':11s} {'optimizer':20s} {'η':>6s} {'final loss':>11s} "
-        f"{'steps to <1e-4':>15s} {'max |ours − reference|':>23s}"
+        f"quadratic, {name:20s} first 5 step lengths / η: "
+        + " ".join(f"{s:.2f}" for s in sizes[:5])
     )
-    worst = 0.0
-    for surface, spec in SURFACES.items():
-        steps = min(spec["steps"], 150) if args.quick else spec["steps"]
-        runs[surface] = {}
-        for name, learning_rate in spec["learning_rates"].items():
-            path, losses = descend(
-                build_optimizer(name, learning_rate), spec["f"], spec["start"], steps
-            )
-            if name == "Adam, no correction":
-                reference = numpy_adam_without_correction(
-                    surface, spec["start"], steps, learning_rate
-                )
-                against = "NumPy"
-            else:
-                reference, _ = descend(
-                    build_optimizer(name, learning_rate, keras.optimizers),
-                    spec["f"],
-                    spec["start"],
-                    steps,
-                )
-                against = "Keras"
-            difference = float(np.max(np.abs(path - reference)))
-            worst = max(worst, difference) if against == "Keras" else worst
-            reached = steps_to(losses, tolerance)
-            runs[surface][name] = (path, losses)
-            print(
-                f"   {surface:11s} {name:20s} {learning_rate:>6g} {losses[-1]:>11.3e} "
-                f"{str(reached if reached is not None else '—'):>15s} "
-                f"{difference:>16.1e} ({against})"
-            )
-            key = f"{surface}_{name.replace(', ', '_').replace(' ', '_').lower()}"
-            metrics[f"{key}_final_loss"] = float(losses[-1])
-            metrics[f"{key}_steps_to_1e-4"] = reached
-            metrics[f"{key}_max_diff_vs_{against.lower()}"] = difference
-    print(f"   largest |ours − Keras built-in| over all trajectories: {worst:.1e}")
-    metrics["max_abs_diff_vs_keras"] = worst
+ratio = step_sizes["Adam, no correction"][0] / step_sizes["Adam"][0]
+print(f"first step, uncorrected / corrected: {ratio:.2f} (steady-gradient theory: {factor[0]:.2f})")
+metrics.update(
+    first_step_ratio_no_correction=float(ratio),
+    first_step_ratio_theory=float(factor[0]),
+    max_uncorrected_factor=float(factor.max()),
+)
+common.show(
+    optimizer_plots.plot_first_steps(step_sizes, factor[: len(step_sizes["Adam"])]),
+    "adam_first_steps.png",
+)
 
-    print("\n2. What Adam's bias correction changes")
-    beta_1, beta_2 = 0.9, 0.999
-    t = np.arange(1, 1001)
-    factor = (1 - beta_1**t) / np.sqrt(1 - beta_2**t)
+# %% [markdown]
+# Longer early steps act like a larger `η`. To separate "larger steps" from "no
+# correction", we also run the corrected Adam with `η` multiplied by the first-step
+# factor, and count the steps each needs to bring the loss under the tolerance:
+
+# %%
+for surface, spec in SURFACES.items():
+    eta = spec["learning_rates"]["Adam"] * args.scale
+    steps = len(runs[surface]["Adam"][1]) - 1
+    _, boosted = descend(optimizers.Adam(eta * factor[0]), spec["f"], spec["start"], steps)
+    reached = {
+        "corrected": reached_by[surface]["Adam"],
+        "uncorrected": reached_by[surface]["Adam, no correction"],
+        "corrected_3x": steps_to(boosted, tolerance),
+    }
+    shown = {name: "never" if n is None else n for name, n in reached.items()}
     print(
-        "   steady gradient: uncorrected step / corrected step = (1 − β₁ᵗ) / √(1 − β₂ᵗ) = "
-        + ", ".join(f"{factor[i - 1]:.2f} at t={i}" for i in (1, 10, 100, 1000))
+        f"{surface:11s} steps to loss < {tolerance:g}: corrected (η={eta:g}) {shown['corrected']}, "
+        f"uncorrected (η={eta:g}) {shown['uncorrected']}, corrected with η={eta * factor[0]:.3g}: "
+        f"{shown['corrected_3x']}"
     )
-    print(f"   largest: {factor.max():.2f} at t={int(t[factor.argmax()])}")
-    step_sizes = {}
-    eta = SURFACES["quadratic"]["learning_rates"]["Adam"]
-    for name in ("Adam", "Adam, no correction"):
-        path = runs["quadratic"][name][0]
-        # Adam moves each coordinate by about η: measure the largest coordinate's move.
-        step_sizes[name] = np.abs(np.diff(path, axis=0)).max(axis=1) / eta
-    first = {name: sizes[:5] for name, sizes in step_sizes.items()}
-    for name, sizes in first.items():
-        print(
-            f"   quadratic, {name:20s} first 5 step lengths / η: "
-            + " ".join(f"{s:.2f}" for s in sizes)
-        )
-    ratio = first["Adam, no correction"][0] / first["Adam"][0]
-    print(
-        f"   first step, uncorrected / corrected: {ratio:.2f} "
-        f"(theory for a steady gradient: {factor[0]:.2f})"
-    )
-    metrics.update(
-        first_step_ratio_no_correction=float(ratio),
-        first_step_ratio_theory=float(factor[0]),
-        max_uncorrected_factor=float(factor.max()),
-    )
-    for surface, spec in SURFACES.items():
-        with_correction = runs[surface]["Adam"][1]
-        without = runs[surface]["Adam, no correction"][1]
-        # The uncorrected steps are ~3-6x longer: give the corrected Adam a 3.16x larger η.
-        eta = spec["learning_rates"]["Adam"]
-        _, boosted = descend(
-            optimizers.Adam(eta * factor[0]), spec["f"], spec["start"], len(with_correction) - 1
-        )
-        reached = {
-            name: steps_to(losses, tolerance)
-            for name, losses in (
-                ("corrected", with_correction),
-                ("uncorrected", without),
-                ("corrected_3x", boosted),
-            )
-        }
-        shown = {name: "never" if steps is None else steps for name, steps in reached.items()}
-        print(
-            f"   {surface:11s} steps to loss < {tolerance:g}: corrected (η={eta:g}) "
-            f"{shown['corrected']}, uncorrected (η={eta:g}) {shown['uncorrected']}, "
-            f"corrected with η={eta * factor[0]:.3g}: {shown['corrected_3x']}"
-        )
-        for name, value in reached.items():
-            metrics[f"{surface}_adam_{name}_steps_to_1e-4"] = value
+    for name, value in reached.items():
+        metrics[f"{surface}_adam_{name}_steps_to_1e-4"] = value
 
-    common.save_figure(plot_trajectories(runs), out, "trajectories.png")
-    common.save_figure(plot_losses(runs), out, "losses.png")
-    common.save_figure(
-        plot_first_steps(step_sizes, factor[: len(step_sizes["Adam"])]), out, "adam_first_steps.png"
-    )
-    return common.finish(args, metrics)
+# %% [markdown]
+# ## Summary
+#
+# - SGD, momentum, Nesterov, RMSprop and Adam are a few lines each in `update_step`; ours
+#   follow the Keras built-ins step for step.
+# - Per-coordinate scaling (RMSprop, Adam) removes the zigzag of an ill-conditioned valley.
+# - Without bias correction, Adam's early steps are longer than `η` by a factor that
+#   depends on `t`: the correction makes `η` mean what it says from the first step on.
 
+# %%
+print(
+    f"This run: largest |ours − Keras| {worst:.1e}; the uncorrected first step was "
+    f"{ratio:.2f}× the corrected one; the factor peaks at {factor.max():.2f}."
+)
+metrics = common.finish(args, metrics)
 
-if __name__ == "__main__":
-    main()
+# %% [markdown]
+# ## Exercises
+#
+# Implementation exercises are in `exercises/lesson_03.py`; grade them with
+# `make exercise-03` (solutions: [solutions/lesson_03.py](../solutions/lesson_03.py)).
+#
+# 1. **Nesterov momentum** (`nesterov_update`): one step of the table's Nesterov rule in
+#    NumPy, returning the new weight and velocity; checked against `keras.optimizers.SGD`.
+# 2. **Adam** (`adam_update`): one step with bias correction (step `t` counts from 1);
+#    checked against `keras.optimizers.Adam` over many steps.
+# 3. **AMSGrad** (`amsgrad_update`): Adam that divides by the running *maximum* of `v`
+#    (`v̂ ← max(v̂, v)`), so the step never grows because `v` shrank; checked against
+#    `keras.optimizers.Adam(amsgrad=True)` on gradients that first grow and then shrink.
+# 4. *Experiment.* Run `make lesson-03 ARGS="--scale 2"` and `--scale 0.5`. Predict first:
+#    which optimizers diverge on the banana when every `η` doubles, and why those?

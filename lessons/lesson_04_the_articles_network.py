@@ -74,14 +74,31 @@
 
 # %%
 import keras
-import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
 from custom_layers import losses, optimizers, training
 from custom_layers.layers import Dense
 from datasets import toy
-from lessons import common
+from lessons import article_plots, common
+
+
+def extra(parser):
+    parser.add_argument(
+        "--batch-size",
+        type=common.int_at_least(1),
+        default=800,
+        help="examples per step (default 800: the full batch, as the article)",
+    )
+    parser.add_argument(
+        "--learning-rate", type=common.float_in(0.0, 10.0, low_open=True), default=0.01
+    )
+
+
+# %% tags=["parameters"]
+args = common.setup("04", "Lesson 04: the article's network", epochs=100, extra=extra)
+epochs = min(args.epochs, 20) if args.quick else args.epochs
+metrics = {"epochs": epochs, "batch_size": args.batch_size}
 
 # %% [markdown]
 # ## 2. The data and the two models
@@ -118,11 +135,40 @@ def keras_model():
     )
 
 
+# %%
+train, test, (x_train, y_train), (x_test, y_test) = make_datasets(args.batch_size, args.seed)
+scratch, builtin = from_scratch_model(), keras_model()
+builtin.set_weights(scratch.get_weights())  # the same starting point
+
+
+def dead_units(model):
+    """Hidden units whose ReLU output is 0 on every training example (section 4 uses it)."""
+    hidden = keras.Model(model.inputs, model.layers[0].output)
+    return int(np.sum(np.all(hidden.predict(x_train, verbose=0) <= 0, axis=0)))
+
+
+dead_at_start = dead_units(scratch)
+print(
+    f"Network 10 → 5 (ReLU) → 1: {scratch.count_params()} parameters; "
+    f"{len(x_train)} training / {len(x_test)} test examples; batch {args.batch_size}, "
+    f"{epochs} epochs, Adam(learning_rate={args.learning_rate})"
+)
+
 # %% [markdown]
 # ## 3. Training, twice
 #
 # The from-scratch port calls `training.fit`, whose train step is the PyTorch loop's
 # body: forward pass under a `GradientTape`, loss, `tape.gradient`, `optimizer.apply`.
+# Here is that step as the library runs it (it also updates the metrics and reports
+# whether any gradient was NaN, for the loop's guard):
+
+# %%
+# The loop's train step: Trainer.train_step (in older versions of the library, a private
+# _replica_train_step), one replica's share of one batch.
+train_step = getattr(training.Trainer, "train_step", None) or training.Trainer._replica_train_step
+common.show_source(train_step)
+
+# %% [markdown]
 # The Keras port compiles and calls `model.fit`. Both average the squared error over
 # each batch, and both report per epoch the training loss (the mean over the epoch's
 # batches, measured while the weights change) and the test loss.
@@ -133,34 +179,64 @@ def keras_model():
 # unless it is given `steps_per_epoch`, which would skip every other order. Hence the
 # `steps_per_epoch` below (try `--batch-size 32` without it to see the runs drift apart).
 
+# %%
+history = training.fit(
+    scratch,
+    train,
+    loss=losses.MeanSquaredError(),
+    optimizer=optimizers.Adam(args.learning_rate),
+    epochs=epochs,
+    validation_data=test,
+    verbose=0,
+)
+# A fresh copy of the pipeline: a reshuffling dataset draws epoch k's order from its
+# seed and from how many epochs it has already served, so each port gets its own.
+train, test, _, _ = make_datasets(args.batch_size, args.seed)
+builtin.compile(optimizer=keras.optimizers.Adam(args.learning_rate), loss="mse")
+keras_history = builtin.fit(
+    train,
+    validation_data=test,
+    epochs=epochs,
+    shuffle=False,
+    verbose=0,
+    steps_per_epoch=int(train.cardinality()),
+).history
+
+# %% [markdown]
+# The two ports, side by side: final losses, the largest difference over every epoch's
+# losses, and between the final weights.
 
 # %%
-def train_from_scratch(model, train, test, epochs, learning_rate):
-    return training.fit(
-        model,
-        train,
-        loss=losses.MeanSquaredError(),
-        optimizer=optimizers.Adam(learning_rate),
-        epochs=epochs,
-        validation_data=test,
-        verbose=0,
-    )
-
-
-def train_with_keras(model, train, test, epochs, learning_rate):
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse")
-    # steps_per_epoch: without it, Keras 3.15 opens one extra iterator per epoch, which
-    # skips one shuffle order each time (the batches would differ from epoch 2 on).
-    history = model.fit(
-        train,
-        validation_data=test,
-        epochs=epochs,
-        shuffle=False,
-        verbose=0,
-        steps_per_epoch=int(train.cardinality()),
-    )
-    return history.history
-
+loss_difference = abs(history["loss"][-1] - keras_history["loss"][-1])
+curve_difference = max(
+    abs(a - b)
+    for name in ("loss", "val_loss")
+    for a, b in zip(history[name], keras_history[name], strict=True)
+)
+weight_difference = max(
+    float(np.max(np.abs(a - b)))
+    for a, b in zip(scratch.get_weights(), builtin.get_weights(), strict=True)
+)
+print(
+    f"final training loss: from scratch {history['loss'][-1]:.8f}, "
+    f"Keras built-ins {keras_history['loss'][-1]:.8f}, |difference| {loss_difference:.1e}"
+)
+print(
+    f"final test loss:     from scratch {history['val_loss'][-1]:.8f}, "
+    f"Keras built-ins {keras_history['val_loss'][-1]:.8f}"
+)
+print(
+    f"largest |difference| over all epochs' losses: {curve_difference:.1e}; "
+    f"between the final weights: {weight_difference:.1e}"
+)
+metrics.update(
+    final_loss_from_scratch=history["loss"][-1],
+    final_loss_keras=keras_history["loss"][-1],
+    final_loss_abs_diff=loss_difference,
+    max_loss_curve_abs_diff=curve_difference,
+    max_weight_abs_diff=weight_difference,
+    final_test_loss_from_scratch=history["val_loss"][-1],
+)
 
 # %% [markdown]
 # ## 4. What the accuracy means
@@ -171,16 +247,7 @@ def train_with_keras(model, train, test, epochs, learning_rate):
 # output is above 0.5. Accuracy is the fraction of test examples classified right.
 #
 # An accuracy means little without a **baseline**: always predicting the class that is
-# most common in the training set scores that class's share of the test set. The toy
-# classes are nearly balanced, so the baseline is near 50 %; a useful network must beat
-# it by a clear margin.
-#
-# A second, harder baseline: the best **linear** model, `ŷ = x·w + b` fitted by least
-# squares (the same MSE, solved exactly with `np.linalg.lstsq`). The toy target is mostly
-# linear (see `datasets/toy.py`), so this baseline is strong. The article's recipe — 5
-# hidden units, 100 full-batch Adam steps — may land below it: 100 steps is little, and
-# a ReLU unit that starts dead never recovers. Compare the two numbers the lesson prints,
-# then try `--batch-size 32` (25 steps per epoch instead of 1) and other `--seed`s.
+# most common in the training set scores that class's share of the test set.
 
 
 # %%
@@ -189,161 +256,101 @@ def accuracy(model, x, y, threshold=0.5):
     return float(np.mean(predicted == y))
 
 
-def majority_baseline(y_train, y_test):
-    majority = float(np.mean(y_train) >= 0.5)  # the most common training label
-    return majority, float(np.mean(y_test == majority))
-
-
-def linear_baseline(x_train, y_train, x_test, y_test, threshold=0.5):
-    """Test accuracy of the least-squares linear model ŷ = [x, 1]·w, thresholded."""
-    with_bias = lambda x: np.hstack([x, np.ones((len(x), 1), x.dtype)])  # noqa: E731
-    weights, *_ = np.linalg.lstsq(with_bias(x_train), y_train, rcond=None)
-    predicted = (with_bias(x_test) @ weights > threshold).astype("float32")
-    return float(np.mean(predicted == y_test))
-
-
-def plot_training(history, keras_history, model, x_test, y_test):
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4))
-    epochs = np.arange(1, len(history["loss"]) + 1)
-    ax1.plot(epochs, history["loss"], "C0-", label="from scratch: train")
-    ax1.plot(epochs, history["val_loss"], "C1-", label="from scratch: test")
-    ax1.plot(epochs, keras_history["loss"], "k:", label="Keras built-ins: train")
-    ax1.plot(epochs, keras_history["val_loss"], "k--", label="Keras built-ins: test")
-    ax1.set(xlabel="epoch", ylabel="mean squared error", title="Loss: the two ports overlap")
-    ax1.legend()
-    outputs = model.predict(x_test, verbose=0)[:, 0]
-    bins = np.linspace(outputs.min(), outputs.max(), 30)
-    for label, color in ((0, "C3"), (1, "C2")):
-        ax2.hist(
-            outputs[y_test[:, 0] == label],
-            bins=bins,
-            alpha=0.6,
-            color=color,
-            label=f"true class {label}",
-        )
-    ax2.axvline(0.5, color="k", linestyle="--", label="threshold 0.5")
-    ax2.set(
-        xlabel="network output",
-        ylabel="test examples",
-        title="Outputs by true class (right of the line: predicted 1)",
-    )
-    ax2.legend()
-    return fig
-
+test_accuracy = accuracy(scratch, x_test, y_test)
+keras_accuracy = accuracy(builtin, x_test, y_test)
+train_accuracy = accuracy(scratch, x_train, y_train)
+majority = float(np.mean(y_train) >= 0.5)  # the most common training label
+baseline = float(np.mean(y_test == majority))
+print(
+    f"test accuracy: from scratch {test_accuracy:.3f}, Keras built-ins "
+    f"{keras_accuracy:.3f} (training set: {train_accuracy:.3f})"
+)
+print(
+    f"baseline: always predict class {int(majority)} (the training majority, "
+    f"{np.mean(y_train == majority):.1%} of it) → {baseline:.3f} on the test set"
+)
+gap = 100 * (test_accuracy - baseline)
+print(f"the network {'beats' if gap > 0 else 'does not beat'} it by {gap:.1f} percentage points")
+metrics.update(
+    test_accuracy_from_scratch=test_accuracy,
+    test_accuracy_keras=keras_accuracy,
+    train_accuracy_from_scratch=train_accuracy,
+    majority_class=int(majority),
+    majority_baseline_accuracy=baseline,
+)
 
 # %% [markdown]
-# ## 5. Run the lesson
-#
-# `main` builds the from-scratch model, copies its initial weights into the Keras
-# model, trains both on the same batches and prints: the final losses of the two ports
-# and their difference, the largest difference between their weights, the test
-# accuracy at threshold 0.5 and the majority-class baseline.
-
+# A second, harder baseline: the best **linear** model, `ŷ = x·w + b` fitted by least
+# squares (the same MSE, solved exactly with `np.linalg.lstsq`). The toy target is mostly
+# linear (see `datasets/toy.py`), so this baseline is strong.
 
 # %%
-def main(argv=None):
-    def extra(parser):
-        parser.add_argument(
-            "--batch-size",
-            type=int,
-            default=800,
-            help="examples per step (default 800: the full batch, as the article)",
-        )
-        parser.add_argument("--learning-rate", type=float, default=0.01)
+with_bias = lambda x: np.hstack([x, np.ones((len(x), 1), x.dtype)])  # noqa: E731
+linear_weights, *_ = np.linalg.lstsq(with_bias(x_train), y_train, rcond=None)
+linear = float(np.mean((with_bias(x_test) @ linear_weights > 0.5) == y_test))
+gap = 100 * abs(test_accuracy - linear)
+verdict = "beats it by" if test_accuracy > linear else "falls short of it by"
+print(f"best linear model (least squares) → {linear:.3f}; the network {verdict} {gap:.1f} points")
+metrics["linear_baseline_accuracy"] = linear
 
-    args = common.parse_args(argv, "Lesson 04: the article's network", epochs=100, extra=extra)
-    out = common.start("04", args)
-    epochs = min(args.epochs, 20) if args.quick else args.epochs
-    train, test, (x_train, y_train), (x_test, y_test) = make_datasets(args.batch_size, args.seed)
+# %% [markdown]
+# Why could a network that contains the linear model do worse than it? Two candidate
+# causes, both measured here. **Dead units**: a ReLU unit that outputs 0 for every
+# training example gets no gradient and never recovers. With Glorot weights, a zero bias
+# and centred inputs each unit starts out firing on about half of the examples, so none
+# starts dead; the count below checks that, at the start and at the end. **Too few
+# steps**: the article's recipe takes one full-batch step per epoch; if the training loss
+# is still falling at the last epoch, training stopped early.
 
-    scratch, builtin = from_scratch_model(), keras_model()
-    builtin.set_weights(scratch.get_weights())  # the same starting point
-    print(
-        f"Network 10 → 5 (ReLU) → 1: {scratch.count_params()} parameters; "
-        f"{len(x_train)} training / {len(x_test)} test examples; batch {args.batch_size}, "
-        f"{epochs} epochs, Adam(learning_rate={args.learning_rate})"
-    )
+# %%
+last = min(10, len(history["loss"]) - 1)
+drop = 100 * (history["loss"][-last - 1] - history["loss"][-1]) / history["loss"][-last - 1]
+print(
+    f"dead hidden units: {dead_at_start} of 5 before training, "
+    f"{dead_units(scratch)} of 5 after training"
+)
+print(f"training loss fell {drop:.1f} % over the last {last} epochs")
+metrics.update(
+    dead_units_start=dead_at_start,
+    dead_units_end=dead_units(scratch),
+    loss_drop_last_epochs_percent=drop,
+)
+common.show(
+    article_plots.plot_training(
+        history, keras_history, scratch.predict(x_test, verbose=0)[:, 0], y_test
+    ),
+    "training.png",
+)
 
-    history = train_from_scratch(scratch, train, test, epochs, args.learning_rate)
-    # A fresh copy of the pipeline: a reshuffling dataset draws epoch k's order from its
-    # seed and from how many epochs it has already served, so each port gets its own.
-    train, test, _, _ = make_datasets(args.batch_size, args.seed)
-    keras_history = train_with_keras(builtin, train, test, epochs, args.learning_rate)
+# %% [markdown]
+# ## Summary
+#
+# - PyTorch's `Linear`/`MSELoss`/`Adam`/`backward`/`step` map onto `Dense`, a mean-reduced
+#   MSE, `Adam`, `GradientTape` and `optimizer.apply`.
+# - Two training runs are identical only with the same initial weights, the same batches
+#   in the same order, and the same loss reduction; then the loop and `model.fit` agree.
+# - An accuracy is read against baselines: the majority class and the best linear model.
 
-    loss_difference = abs(history["loss"][-1] - keras_history["loss"][-1])
-    curve_difference = max(
-        abs(a - b)
-        for name in ("loss", "val_loss")
-        for a, b in zip(history[name], keras_history[name], strict=True)
-    )
-    weight_difference = max(
-        float(np.max(np.abs(a - b)))
-        for a, b in zip(scratch.get_weights(), builtin.get_weights(), strict=True)
-    )
-    print("\n1. The two ports, side by side")
-    print(
-        f"   final training loss: from scratch {history['loss'][-1]:.8f}, "
-        f"Keras built-ins {keras_history['loss'][-1]:.8f}, |difference| {loss_difference:.1e}"
-    )
-    print(
-        f"   final test loss:     from scratch {history['val_loss'][-1]:.8f}, "
-        f"Keras built-ins {keras_history['val_loss'][-1]:.8f}"
-    )
-    print(
-        f"   largest |difference| over all epochs' losses: {curve_difference:.1e}; "
-        f"between the final weights: {weight_difference:.1e}"
-    )
+# %%
+print(
+    f"This run: |loop − model.fit| final loss {loss_difference:.1e}, weights "
+    f"{weight_difference:.1e}; test accuracy {test_accuracy:.3f} vs majority {baseline:.3f} "
+    f"and linear {linear:.3f}; loss still falling {drop:.1f} % over the last {last} epochs."
+)
+metrics = common.finish(args, metrics)
 
-    test_accuracy = accuracy(scratch, x_test, y_test)
-    keras_accuracy = accuracy(builtin, x_test, y_test)
-    train_accuracy = accuracy(scratch, x_train, y_train)
-    majority, baseline = majority_baseline(y_train, y_test)
-    print("\n2. Accuracy at threshold 0.5")
-    print(
-        f"   test accuracy: from scratch {test_accuracy:.3f}, Keras built-ins "
-        f"{keras_accuracy:.3f} (training set: {train_accuracy:.3f})"
-    )
-    print(
-        f"   baseline: always predict class {int(majority)} (the training majority, "
-        f"{np.mean(y_train == majority):.1%} of it) → {baseline:.3f} on the test set"
-    )
-    print(f"   the network beats it by {100 * (test_accuracy - baseline):.1f} percentage points")
-    linear = linear_baseline(x_train, y_train, x_test, y_test)
-    print(f"   the best linear model (least squares, no training loop) → {linear:.3f}")
-    gap = 100 * abs(test_accuracy - linear)
-    verdict = (
-        f"beats it by {gap:.1f} points"
-        if test_accuracy > linear
-        else (
-            f"falls {gap:.1f} points short of it: with 5 hidden units and {epochs} steps of "
-            "the full batch it underfits this mostly linear target (try --batch-size 32)"
-        )
-    )
-    print(f"   the article's network {verdict}")
-
-    common.save_figure(
-        plot_training(history, keras_history, scratch, x_test, y_test), out, "training.png"
-    )
-    return common.finish(
-        args,
-        {
-            "epochs": epochs,
-            "batch_size": args.batch_size,
-            "final_loss_from_scratch": history["loss"][-1],
-            "final_loss_keras": keras_history["loss"][-1],
-            "final_loss_abs_diff": loss_difference,
-            "max_loss_curve_abs_diff": curve_difference,
-            "max_weight_abs_diff": weight_difference,
-            "final_test_loss_from_scratch": history["val_loss"][-1],
-            "test_accuracy_from_scratch": test_accuracy,
-            "test_accuracy_keras": keras_accuracy,
-            "train_accuracy_from_scratch": train_accuracy,
-            "majority_class": int(majority),
-            "majority_baseline_accuracy": baseline,
-            "linear_baseline_accuracy": linear,
-        },
-    )
-
-
-if __name__ == "__main__":
-    main()
+# %% [markdown]
+# ## Exercises
+#
+# Implementation exercises are in `exercises/lesson_04.py`; grade them with
+# `make exercise-04` (solutions: [solutions/lesson_04.py](../solutions/lesson_04.py)).
+#
+# 1. **Accuracy at a threshold** (`accuracy_at_threshold`): the fraction of examples whose
+#    `output > threshold` equals the 0/1 target.
+# 2. **One training step** (`train_step`): forward under `tf.GradientTape`, the mean
+#    squared error, `tape.gradient`, `optimizer.apply`; return the loss.
+# 3. **The majority baseline** (`majority_baseline`): the accuracy of always predicting
+#    the training set's most common label on the test labels.
+# 4. *Experiment.* Rerun with `--epochs 1000`, then with `--batch-size 32`. Predict first
+#    how the test accuracy compares with the linear baseline; then measure, with two or
+#    three `--seed`s.

@@ -1,59 +1,61 @@
-"""Lessons 01 and 02 run in --quick mode, write their outputs, quote sane figures, and are
-deterministic; plus the toy data set they (and lesson 04) use."""
-
-import json
+"""Lessons 01 and 02 run as chapters in --quick mode, write their outputs, print and record
+sane figures, and are deterministic; plus the toy data set they (and lesson 04) use."""
 
 import numpy as np
 import pytest
 
 from datasets import toy
-from lessons import lesson_01_neuron_and_activations as lesson_01
-from lessons import lesson_02_loss_and_backprop as lesson_02
+from tests.lesson_run import run_lesson
 
-LESSONS = {
-    "01": (lesson_01, ["activations.png", "saturation.png"]),
-    "02": (lesson_02, ["losses.png", "gradient_descent.png"]),
+FIGURES = {
+    "01": ["activations.png", "saturation.png"],
+    "02": ["losses.png", "gradient_descent.png"],
 }
 
 
 @pytest.fixture(scope="module")
 def quick_runs(tmp_path_factory):
-    """Each lesson run twice with one seed (in-process, --quick): metrics and folders."""
+    """Each chapter run once as a learner runs it (--quick, seed 3): metrics, stdout, folder."""
     runs = {}
-    for number, (module, _) in LESSONS.items():
-        folders = [tmp_path_factory.mktemp(f"lesson{number}_run{i}") for i in (1, 2)]
-        metrics = [module.main(["--quick", "--seed", "3", "--out", str(f)]) for f in folders]
-        runs[number] = (metrics, folders)
+    for number in FIGURES:
+        out = tmp_path_factory.mktemp(f"lesson{number}")
+        metrics, stdout, _ = run_lesson(number, "--quick", "--seed", "3", out=out)
+        runs[number] = (metrics, stdout, out)
     return runs
 
 
-@pytest.mark.parametrize("number", LESSONS)
-def test_writes_metrics_and_plots(number, quick_runs):
-    metrics, folders = quick_runs[number]
-    written = json.loads((folders[0] / "metrics.json").read_text())
-    assert written == metrics[0]
-    assert written["quick"] is True and written["seed"] == 3
-    assert all(not isinstance(v, (dict, list)) for v in written.values())  # flat
-    for name in LESSONS[number][1]:
-        path = folders[0] / name
+@pytest.mark.parametrize("number", FIGURES)
+def test_writes_flat_metrics_and_plots(number, quick_runs):
+    metrics, stdout, out = quick_runs[number]
+    assert metrics["quick"] is True and metrics["seed"] == 3
+    assert all(not isinstance(v, (dict, list)) for v in metrics.values())  # flat
+    for name in FIGURES[number]:
+        path = out / name
         assert path.stat().st_size > 10_000, name
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"Wrote {out / 'metrics.json'}" in stdout
+    assert metrics["seconds"] < 60
 
 
-@pytest.mark.parametrize("number", LESSONS)
-def test_same_seed_same_numbers(number, quick_runs):
-    first, second = quick_runs[number][0]
-    first, second = dict(first), dict(second)
+def test_same_seed_same_numbers(quick_runs, tmp_path):
+    first = dict(quick_runs["02"][0])
+    second, _, _ = run_lesson("02", "--quick", "--seed", "3", out=tmp_path)
     first.pop("seconds")
     second.pop("seconds")
     assert first == second
 
 
 def test_lesson_01_figures(quick_runs):
-    m = quick_runs["01"][0][0]
+    m, printed, _ = quick_runs["01"]
     assert m["neuron_abs_diff_numpy_vs_dense"] <= 1e-6
     assert 0.0 < m["neuron_output_dense"] < 1.0
-    assert m["derivative_vs_tape_max_abs"] <= 1e-6
+    # every derivative formula agrees with float64 finite differences, every tape with Keras's
+    assert m["derivative_vs_fd_max_abs"] <= 1e-8
+    assert m["tape_vs_keras_max_abs"] <= 1e-5
+    for name in ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "swish", "softplus"):
+        assert f"derivative_vs_fd_max_abs_{name}" in m and f"tape_vs_keras_max_abs_{name}" in m
+    assert m["hand_written_gradient_count"] >= 1
+    assert "hand-written (tf.custom_gradient) gradient: " in printed
     assert m["grad_sigmoid_at_0"] == pytest.approx(0.25)
     assert m["grad_sigmoid_at_10"] == pytest.approx(4.5396e-5, rel=1e-4)
     assert m["grad_tanh_at_0"] == pytest.approx(1.0)
@@ -64,29 +66,24 @@ def test_lesson_01_figures(quick_runs):
     assert m["naive_softplus_finite"] is False and m["library_softplus_finite"] is True
     assert m["softmax_example_p0"] == pytest.approx(0.6590, abs=1e-4)
     assert m["softmax_example_abs_diff_vs_keras"] <= 1e-6
+    # the library's real source is shown where the chapter discusses it
+    assert "── sigmoid — from custom_layers/activations.py" in printed
+    assert "def softplus(x):" in printed
 
 
 def test_lesson_02_figures(quick_runs):
-    m = quick_runs["02"][0][0]
+    m, printed, _ = quick_runs["02"]
     assert m["loss_max_abs_diff_vs_keras"] <= 1e-6
+    assert {"loss_mean_custom", "loss_binary_keras", "loss_sparse_ce_custom"} <= set(m)
     assert m["bce_logits_all_finite"] is True and m["bce_logits_naive_nonfinite_count"] >= 2
     assert m["bce_logits_max_abs_diff_vs_keras"] <= 1e-6
     assert abs(m["mse_slope_at_logit_minus10"]) < 1e-3 < 0.99 < abs(m["bce_slope_at_logit_minus10"])
     assert m["max_abs_grad_diff_tape_vs_manual"] <= 1e-6
     assert m["max_rel_error_finite_difference"] <= 1e-6
+    assert m["gd_steps"] == 60
     assert m["gd_loss_end"] < 0.5 * m["gd_loss_start"]
     assert m["gd_test_accuracy"] > 0.75
-
-
-def test_lesson_02_backward_matches_finite_differences_directly(rng):
-    # the lesson's own functions, on a fresh random problem (not only its printed figure)
-    parameters = lesson_02.init_parameters(rng, dtype=np.float64)
-    parameters["b1"] = rng.normal(size=5)
-    x = rng.normal(size=(30, 10))
-    y = rng.integers(0, 2, size=(30, 1)).astype(np.float64)
-    assert lesson_02.finite_difference_check(parameters, x, y) < 1e-6
-    grads = lesson_02.backward(parameters, lesson_02.forward(parameters, x)[1], y)
-    assert {k: v.shape for k, v in grads.items()} == {k: v.shape for k, v in parameters.items()}
+    assert f"manual vs GradientTape {m['max_abs_grad_diff_tape_vs_manual']:.1e}" in printed
 
 
 # --- the toy data set ------------------------------------------------------------------
