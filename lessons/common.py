@@ -142,8 +142,12 @@ def setup(lesson: str, description: str, *, epochs: int | None = None, extra=Non
 _OUT: Path | None = None  # where show() saves figures; set by setup()
 
 
-def show(fig, name: str) -> Path:
-    """Save ``fig`` as ``<out>/name`` (PNG); in a notebook, also show it right here."""
+def show(fig, name: str) -> Path | None:
+    """Save ``fig`` as ``<out>/name`` (PNG); in a notebook, also show it right here.
+
+    Returns the PNG's path in a script and None in a notebook (where a cell's last value is
+    echoed under it, and the figure above already says it all).
+    """
     import matplotlib.pyplot as plt
 
     if _OUT is None:
@@ -155,14 +159,15 @@ def show(fig, name: str) -> Path:
 
         display(fig)
     plt.close(fig)
-    return path
+    return None if in_notebook() else path
 
 
-def show_source(obj, *, title: str | None = None) -> str:
+def show_source(obj, *, title: str | None = None) -> str | None:
     """Print the real source of a library function, method or class (it can never drift).
 
-    In a notebook the source is shown as a highlighted code block; in a terminal it is printed
-    between two rules naming the file it comes from.
+    In a notebook the source is shown as a highlighted code block (and None returned, so the
+    cell does not echo it twice); in a terminal it is printed between two rules naming the
+    file it comes from, and returned.
     """
     source = textwrap.dedent(inspect.getsource(obj))
     where = Path(inspect.getsourcefile(obj)).resolve()
@@ -175,6 +180,7 @@ def show_source(obj, *, title: str | None = None) -> str:
         from IPython.display import Markdown, display
 
         display(Markdown(f"**{title}**\n\n```python\n{source}```"))
+        return None
     else:
         print(f"── {title} " + "─" * max(3, 72 - len(title)))
         print(source.rstrip())
@@ -193,7 +199,7 @@ def finish(args, metrics: dict) -> dict:
     tmp.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     os.replace(tmp, path)  # atomic: a reader never sees half a file
     print(f"Wrote {path} and the figures in {args.out}/ ({metrics['seconds']:.1f} s).")
-    return metrics
+    return None if in_notebook() else metrics  # a notebook would echo the whole dict
 
 
 # Until every chapter has moved to setup()/show(): the older main()-style helpers.

@@ -274,7 +274,7 @@ metrics.update(engine_ms_per_gradient=1e3 * engine_seconds, tape_ms_per_gradient
 #   the tape is this procedure on tensors.
 
 # %%
-common.finish(args, metrics)
+metrics = common.finish(args, metrics)
 
 # %% [markdown]
 # ## Exercises

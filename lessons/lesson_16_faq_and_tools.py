@@ -339,7 +339,7 @@ else:
 #   sigmoid shrinks it (the gradient ratios above); sigmoid and softmax belong at the output.
 
 # %%
-common.finish(args, metrics)
+metrics = common.finish(args, metrics)
 
 # %% [markdown]
 # ## Exercises
