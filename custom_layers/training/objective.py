@@ -26,7 +26,7 @@ def get_loss(loss):
             raise TypeError(
                 f"loss must be a keras.losses.Loss, a name or a function; got {loss!r}."
             )
-        loss = keras.losses.LossFunctionWrapper(loss, name=getattr(loss, "__name__", None))
+        loss = _FunctionLoss(loss)
     if getattr(loss, "reduction", None) not in _REDUCTIONS:
         raise ValueError(
             "The training loop averages the loss over the global batch; use a loss with "
@@ -35,20 +35,31 @@ def get_loss(loss):
     return loss
 
 
+class _FunctionLoss(keras.losses.Loss):
+    """A loss function ``f(y, ŷ) -> per-example values`` as a ``Loss`` (as compile wraps it)."""
+
+    def __init__(self, function):
+        super().__init__(name=getattr(function, "__name__", None))
+        self.function = function
+
+    def call(self, y_true, y_pred):
+        return self.function(y_true, y_pred)
+
+
 def get_optimizer(optimizer):
     """A Keras optimizer from an instance or a name (``"adam"``), or None."""
     return keras.optimizers.get(optimizer) if isinstance(optimizer, str) else optimizer
 
 
 def get_metric(metric):
-    """A ``keras.metrics.Metric`` from an instance, a name or a function."""
+    """A ``keras.metrics.Metric`` from an instance, a name (reported as given) or a function."""
     if isinstance(metric, keras.metrics.Metric):
         return metric
-    function = keras.metrics.get(metric)
-    if isinstance(function, keras.metrics.Metric):
-        return function
-    name = metric if isinstance(metric, str) else function.__name__
-    return keras.metrics.MeanMetricWrapper(function, name=name)
+    found = keras.metrics.get(metric)
+    name = metric if isinstance(metric, str) else found.__name__
+    if isinstance(found, keras.metrics.Metric):  # "mae" -> MeanAbsoluteError(), named "mae"
+        return type(found)(name=name)
+    return keras.metrics.MeanMetricWrapper(found, name=name)
 
 
 def _per_output(value, names, what, default):
