@@ -143,8 +143,21 @@ class EpochBatches:
         self.made = self.taken = 0
         self.iterator = None
 
-    def restore(self, made, taken):
-        """Put the data where a run that had made ``made`` iterators and taken ``taken`` was."""
+    def restore(self, made, taken, epochs_done=0, validation=None):
+        """Put the data where a run that had made ``made`` iterators and taken ``taken`` was.
+
+        The validation passes of the ``epochs_done`` finished epochs are replayed too: a
+        validation set derived from the training data (``data.take(2)``) shares its shuffle
+        seed. Without ``steps_per_epoch`` the replay keeps the run's order (train, validation,
+        train, ...); with it, validation iterators come after (exact unless shared).
+        """
+        if self.steps_per_epoch is None:
+            for _ in range(made):
+                iter(self.data)
+                if validation is not None:
+                    iter(validation)
+            self.made, self.taken, self.iterator = made, 0, None
+            return
         for _ in range(made - (1 if taken else 0)):
             iter(self.data)
         self.made, self.taken, self.iterator = made, taken, None
@@ -152,6 +165,8 @@ class EpochBatches:
             self.iterator = iter(self.data)
             for _ in range(taken):
                 next(self.iterator)
+        for _ in range(epochs_done if validation is not None else 0):
+            iter(validation)
 
     def epoch(self):
         """Yield this epoch's batches."""

@@ -192,7 +192,7 @@ class Trainer:
             latest = run_checkpoint.latest()
             if latest:
                 start_epoch, made, taken = run_checkpoint.restore(latest)
-                batches.restore(made, taken)  # the data where the saved run had it
+                batches.restore(made, taken, start_epoch, validation)  # data where it was
                 history = checkpoints.load_history(checkpoint_dir, history, start_epoch)
                 message = f"Resuming from {latest} (epoch {start_epoch} done)."
                 if on_resume is not None:
