@@ -279,3 +279,24 @@ def test_mirrored_strategy_on_two_cpus_equals_one_device():
     assert result["weights"] < 1e-6  # 2 replicas, uneven last batch, sample weights
     assert result["history"] < 1e-6
     assert "jit_compile=True needs a single device" in result["jit_error"]
+
+
+def test_a_checkpoint_of_another_model_is_refused_clearly(tmp_path):
+    training.fit(
+        _model(),
+        _dataset(),
+        loss="mse",
+        optimizer="adam",
+        epochs=1,
+        checkpoint_dir=tmp_path,
+        verbose=0,
+    )
+    keras.utils.set_random_seed(0)
+    # The same weights plus a dropout layer: like a checkpoint written before the loop saved
+    # random-layer states, its seed state (and the data position) has nothing to restore.
+    layers = [keras.layers.Dense(8, activation="relu"), keras.layers.Dropout(0.2)]
+    other = keras.Sequential([keras.Input((10,)), *layers, keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match="does not match this run.*delete"):
+        training.fit(
+            other, _dataset(), loss="mse", optimizer="adam", epochs=2, checkpoint_dir=tmp_path
+        )

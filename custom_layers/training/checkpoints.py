@@ -50,7 +50,14 @@ class RunCheckpoint:
 
     def restore(self, path):
         """Restore ``path``; returns ``(epochs done, iterators made, batches taken)``."""
-        self.checkpoint.restore(path).assert_existing_objects_matched()
+        try:
+            self.checkpoint.restore(path).assert_existing_objects_matched()
+        except (AssertionError, ValueError) as error:  # missing objects, or other shapes
+            raise ValueError(
+                f"The checkpoint {path} does not match this run (another model, or written "
+                "before random-layer states and the data position were saved); delete "
+                f"{self.directory} to start afresh. ({str(error).splitlines()[0][:200]})"
+            ) from None
         return int(self.epoch.numpy()), int(self.iterators.numpy()), int(self.batches.numpy())
 
     def save(self, epoch, batches):
