@@ -170,22 +170,32 @@ def test_nan_guard_stops_and_keeps_the_last_good_checkpoint(tmp_path):
         )
     message = str(error.value)
     assert isinstance(error.value, FloatingPointError)
-    assert "non-finite gradients at epoch 3, step 3" in message
-    assert "ckpt-2" in message and "is kept" in message
+    # The step at which it happened (7 steps per epoch: 2 × 7 + 3), read before the rollback.
+    assert "loss = nan at epoch 3, step 3 (optimizer step 17)" in message
+    assert "restored from the last good checkpoint" in message
+    assert "ckpt-2 (after epoch 2); it is kept" in message
     assert {p: p.read_bytes() for p in tmp_path.iterdir()} == files  # nothing saved
     assert _max_diff(model.get_weights(), good_weights) == 0.0  # rolled back in memory too
 
 
-def test_nan_guard_without_checkpoints_says_so():
-    with pytest.raises(training.NonFiniteLossError, match="epoch 1, step 2.*No checkpoint"):
+def test_nan_guard_without_checkpoints_says_what_the_weights_hold():
+    model = _model()
+    with pytest.raises(training.NonFiniteLossError) as error:
         training.fit(
-            _model(),
+            model,
             _poisoned_dataset(bad_batch=2),
             loss=keras.losses.MeanSquaredError(),
             optimizer=optimizers.SGD(0.1),
             epochs=1,
             verbose=0,
         )
+    message = str(error.value)
+    assert "loss = nan at epoch 1, step 2 (optimizer step 2)" in message
+    assert "No checkpoint was saved" in message
+    # It says the weights in memory are the bad ones, and so they are.
+    assert "the weights in memory are those after the bad update (not restored)" in message
+    assert not all(np.isfinite(w).all() for w in model.get_weights())
+    assert "was not saved" not in message
 
 
 def test_tensorboard_scalars_match_the_history(tmp_path):
@@ -269,3 +279,24 @@ def test_mirrored_strategy_on_two_cpus_equals_one_device():
     assert result["weights"] < 1e-6  # 2 replicas, uneven last batch, sample weights
     assert result["history"] < 1e-6
     assert "jit_compile=True needs a single device" in result["jit_error"]
+
+
+def test_a_checkpoint_of_another_model_is_refused_clearly(tmp_path):
+    training.fit(
+        _model(),
+        _dataset(),
+        loss="mse",
+        optimizer="adam",
+        epochs=1,
+        checkpoint_dir=tmp_path,
+        verbose=0,
+    )
+    keras.utils.set_random_seed(0)
+    # The same weights plus a dropout layer: like a checkpoint written before the loop saved
+    # random-layer states, its seed state (and the data position) has nothing to restore.
+    layers = [keras.layers.Dense(8, activation="relu"), keras.layers.Dropout(0.2)]
+    other = keras.Sequential([keras.Input((10,)), *layers, keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match="does not match this run.*delete"):
+        training.fit(
+            other, _dataset(), loss="mse", optimizer="adam", epochs=2, checkpoint_dir=tmp_path
+        )
