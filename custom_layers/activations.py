@@ -350,7 +350,11 @@ def get(identifier):
                 f"{sorted(_BY_NAME)}; Keras built-in names (e.g. 'linear', 'selu') also work."
             ) from None
     if isinstance(identifier, dict):
-        return keras.activations.deserialize(identifier)
+        # A saved config: a function's ({"class_name": "function", ...}) or a layer's, e.g.
+        # keras.layers.LeakyReLU(0.1) used as an activation. keras.activations.get rebuilds
+        # both; keras.activations.deserialize would look the layer's class name up among
+        # the activation functions and return the bare string "LeakyReLU".
+        return keras.activations.get(identifier)
     if callable(identifier):
         return identifier
     raise ValueError(
