@@ -11,13 +11,16 @@ non-linear. Every function here:
 * is registered as ``"custom_layers>name"``, so models that use it save and load.
 
 Sigmoid, tanh, swish and softplus write their gradient by hand with
-``tf.custom_gradient``, from the value already computed (``σ' = σ(1 − σ)``,
-``tanh' = 1 − tanh²``): that is the math of lesson 01, and it is also what keeps them
-fast. Each ``ops`` call is one pass over the tensor, so the formulas are kept to few
-ops; a Keras built-in such as ``tf.nn.sigmoid`` is one fused kernel forward and one
-backward, so on a lone large tensor ours stay slower (``make bench`` measures by how
-much, also under ``jit_compile=True``, where XLA fuses each chain into one loop); inside
-a layer the matrix product dominates and the difference all but vanishes.
+``keras.ops.custom_gradient`` (``tf.custom_gradient`` on TensorFlow, ``jax.custom_gradient``
+on JAX: everything here runs on both backends), from the value already computed
+(``σ' = σ(1 − σ)``, ``tanh' = 1 − tanh²``): that is the math of lesson 01, and it is also
+what keeps them fast. Each ``ops`` call is one pass over the tensor, so the formulas are
+kept to few ops; a Keras built-in such as ``tf.nn.sigmoid`` is one fused kernel forward
+and one backward, so on a lone large tensor ours stay slower (``make bench`` measures by
+how much, also under ``jit_compile=True``, where XLA fuses each chain into one loop);
+inside a layer the matrix product dominates and the difference all but vanishes. tanh has
+two forms of its value: the op-by-op one (few passes) and, where XLA compiles, the
+rational fit XLA's own tanh uses (few flops).
 
 Use one in any Keras layer by object, ``keras.layers.Dense(4, activation=gelu)``; the
 course's own layers also take the plain name, ``custom_layers.layers.Dense(4,
@@ -34,7 +37,7 @@ finite differences.
 import math
 
 import keras
-import tensorflow as tf
+import ml_dtypes
 from keras import ops
 
 _register = keras.saving.register_keras_serializable(package="custom_layers")
@@ -47,17 +50,17 @@ _GELU_A = 0.044715
 
 def _exp_limit(dtype):
     """A little under the largest ``z`` with ``e^z`` finite in ``dtype`` (87.7 in float32)."""
-    return math.log(tf.as_dtype(dtype).max) - 1.0
+    return math.log(float(ml_dtypes.finfo(keras.backend.standardize_dtype(dtype)).max)) - 1.0
 
 
 def _on_placeholder(fn, x):
-    """On a functional-API placeholder (a ``KerasTensor``) ``tf.custom_gradient`` cannot
+    """On a functional-API placeholder (a ``KerasTensor``) ``ops.custom_gradient`` cannot
     run yet, so record ``fn`` as an ``Activation`` layer: the model calls it on real
     tensors, with its hand-written gradient (as ``keras.activations.relu`` does)."""
     return keras.layers.Activation(fn)(x)
 
 
-# --- sigmoid and tanh: the gradient is written by hand with tf.custom_gradient ---------
+# --- sigmoid and tanh: the gradient is written by hand with ops.custom_gradient --------
 
 
 def _logistic(z):
@@ -66,7 +69,7 @@ def _logistic(z):
     return 1.0 / (1.0 + ops.exp(-z))
 
 
-@tf.custom_gradient
+@ops.custom_gradient
 def _sigmoid(z):
     s = _logistic(z)
 
@@ -84,15 +87,80 @@ def sigmoid(x):
     return _sigmoid(ops.convert_to_tensor(x))
 
 
-@tf.custom_gradient
-def _tanh(z):
+def _tanh_by_expm1(z):
     # tanh(z) = (e^2z − 1)/(e^2z + 1) = m/(m + 2) with m = e^2z − 1 = expm1(2z), taken at
     # |z| with the sign put back (tanh is odd, and the result is as accurate for z < 0
     # as for z > 0). expm1 keeps full precision near 0 (tanh z ≈ z), where e^2z − 1
     # would cancel; 2|z| is capped where e^2z would overflow (inf/inf = nan), far past
     # where tanh is ±1 to float precision.
     m = ops.expm1(ops.minimum(2.0 * ops.abs(z), _exp_limit(z.dtype)))
-    t = ops.sign(z) * (m / (m + 2.0))
+    return ops.sign(z) * (m / (m + 2.0))
+
+
+# tanh(z) ≈ z·p(z²)/q(z²): an odd rational (minimax) fit of tanh on [−7.9, 7.9], with the
+# coefficients Eigen and XLA use for float32 tanh (error: a few float32 ulps). Highest
+# power first.
+_TANH_P = (
+    -2.76076847742355e-16,
+    2.00018790482477e-13,
+    -8.60467152213735e-11,
+    5.12229709037114e-08,
+    1.48572235717979e-05,
+    6.37261928875436e-04,
+    4.89352455891786e-03,
+)
+_TANH_Q = (1.19825839466702e-06, 1.18534705686654e-04, 2.26843463243900e-03, 4.89352518554385e-03)
+_TANH_CLAMP = 7.90531110763549805  # the fit gives exactly ±1 there; tanh(7.9) = 1 − 2.7e-7
+
+
+def _polynomial(coefficients, x):
+    """``c₀·xⁿ + c₁·xⁿ⁻¹ + … + cₙ`` by Horner's rule: one multiply and one add per term."""
+    total = coefficients[0]
+    for c in coefficients[1:]:
+        total = total * x + c
+    return total
+
+
+def _tanh_rational(z):
+    # Only multiplies and adds and one division: XLA compiles it to a loop as cheap as
+    # its own tanh (no exp). Precise near 0 too: z·p(0)/q(0) has no cancellation, and for
+    # |z| < 0.0004, where tanh z = z to float32 precision, z itself is returned (as XLA).
+    # Computed in float32: the fit is float32's, and float16/bfloat16 would underflow it.
+    x = ops.cast(z, "float32")
+    clamped = ops.clip(x, -_TANH_CLAMP, _TANH_CLAMP)
+    square = clamped * clamped
+    t = clamped * _polynomial(_TANH_P, square) / _polynomial(_TANH_Q, square)
+    return ops.cast(ops.where(ops.abs(x) < 0.0004, x, t), z.dtype)
+
+
+def _compiled_by_xla():
+    """Is the code being traced for XLA? Under JAX it always is (``jax.jit``); under
+    TensorFlow inside ``tf.function(jit_compile=True)`` (``model.compile(jit_compile=True)``
+    included), which TensorFlow marks with an XLA context on the graph being built."""
+    if keras.backend.backend() == "jax":
+        return True
+    if keras.backend.backend() != "tensorflow":
+        return False
+    import tensorflow as tf
+
+    try:
+        from tensorflow.python.ops import control_flow_util  # no public API says this
+    except ImportError:  # a TensorFlow without it: the op-by-op form, correct anyway
+        return False
+    return control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph())
+
+
+@ops.custom_gradient
+def _tanh(z):
+    # Two forms of one function, for the two ways TensorFlow runs it. Op by op (eager, or
+    # tf.function without XLA) each op is one pass over the tensor: the expm1 form has 8.
+    # XLA fuses all ops into one loop, where what counts is the arithmetic per element:
+    # there the expm1 form takes ~1.8× the built-in's time (make bench), the rational fit
+    # the same as the built-in's. float64 keeps the expm1 form, the fit is float32's.
+    if _compiled_by_xla() and keras.backend.standardize_dtype(z.dtype) != "float64":
+        t = _tanh_rational(z)
+    else:
+        t = _tanh_by_expm1(z)
 
     def grad(upstream):
         return upstream * (1.0 - t * t)  # tanh'(z) = 1 − tanh²(z)
@@ -155,7 +223,7 @@ def gelu(x, approximate=False):
     return 0.5 * z * ops.erfc(-z * _SQRT_HALF)
 
 
-@tf.custom_gradient
+@ops.custom_gradient
 def _swish(z):
     s = _logistic(z)
     y = z * s
@@ -177,7 +245,7 @@ def swish(x):
 silu = swish  # the same function under its other name
 
 
-@tf.custom_gradient
+@ops.custom_gradient
 def _softplus(z):
     # log(1 + e^z) = log1p(e^z), with z capped inside the exponential so that e^z stays
     # finite; above the cap (87.7 in float32) log1p(e^z) = z to float precision, and the
@@ -350,7 +418,11 @@ def get(identifier):
                 f"{sorted(_BY_NAME)}; Keras built-in names (e.g. 'linear', 'selu') also work."
             ) from None
     if isinstance(identifier, dict):
-        return keras.activations.deserialize(identifier)
+        # A saved config: a function's ({"class_name": "function", ...}) or a layer's, e.g.
+        # keras.layers.LeakyReLU(0.1) used as an activation. keras.activations.get rebuilds
+        # both; keras.activations.deserialize would look the layer's class name up among
+        # the activation functions and return the bare string "LeakyReLU".
+        return keras.activations.get(identifier)
     if callable(identifier):
         return identifier
     raise ValueError(

@@ -17,6 +17,11 @@ numbers agree with ``keras.losses``.
 import keras
 from keras import ops
 
+# Keras's own losses mark the entries that ignore_class drops with this (internal) mask;
+# keras.losses.Loss then averages over the entries kept. Ours does the same, so the
+# numbers agree with Keras's for every reduction.
+from keras.src.backend import set_keras_mask
+
 from custom_layers import activations
 
 _register = keras.saving.register_keras_serializable(package="custom_layers")
@@ -51,16 +56,19 @@ def mean_squared_error(y_true, y_pred):
 
 
 @_register
-def binary_crossentropy(y_true, y_pred, from_logits=False):
-    """Binary cross-entropy, averaged over the last axis.
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Binary cross-entropy, averaged over ``axis`` (the last by default).
 
     Probabilities ``p``: ``−[y·log p + (1 − y)·log(1 − p)]`` with ``p`` clipped to
     ``[ε, 1 − ε]``. Logits ``z`` (``p = σ(z)``): the same quantity is
     ``softplus(z) − y·z = max(z, 0) − y·z + log(1 + e^−|z|)``, finite for any ``z``.
+    ``label_smoothing = s`` first moves every label towards ½: ``y ← y·(1 − s) + s/2``.
     """
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = ops.cast(y_true, y_pred.dtype)
     y_true, y_pred = _same_rank(y_true, y_pred)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
         z = y_pred
         # max(z, 0) and −|z| through one `where` on z ≥ 0, so that at z = 0 the
@@ -73,21 +81,29 @@ def binary_crossentropy(y_true, y_pred, from_logits=False):
         epsilon = keras.config.epsilon()
         p = ops.clip(y_pred, epsilon, 1.0 - epsilon)
         per_entry = -(y_true * ops.log(p) + (1.0 - y_true) * ops.log(1.0 - p))
-    return ops.mean(per_entry, axis=-1)
+    return ops.mean(per_entry, axis=axis)
 
 
 @_register
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
-    """``−log p_y`` for integer labels ``y`` and class scores on the last axis.
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+    """``−log p_y`` for integer labels ``y`` and class scores along ``axis`` (the last).
 
     Logits: ``−log softmax(z)_y = log Σ_j e^z_j − z_y`` (log-sum-exp, stable).
     Probabilities: clipped to ``[ε, 1 − ε]`` and renormalised, as Keras does:
-    ``−log(p_y / Σ_j p_j)``.
+    ``−log(p_y / Σ_j p_j)``. With ``ignore_class = c`` the entries labelled ``c`` (say a
+    "void" pixel, −1 or 255) give loss 0 and no gradient, and the Loss classes average
+    over the other entries only.
     """
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = ops.convert_to_tensor(y_true)
-    if len(y_true.shape) == len(y_pred.shape) and y_true.shape[-1] == 1:
-        y_true = ops.squeeze(y_true, axis=-1)
+    if len(y_true.shape) == len(y_pred.shape) and y_true.shape[axis] == 1:
+        y_true = ops.squeeze(y_true, axis=axis)
+    if axis not in (-1, len(y_pred.shape) - 1):
+        y_pred = ops.moveaxis(y_pred, axis, -1)  # the classes last, where log_softmax works
+    if ignore_class is not None:
+        keep = ops.not_equal(y_true, ops.cast(ignore_class, y_true.dtype))
+        y_true = ops.where(keep, y_true, 0)  # any valid class: its loss is zeroed below
+        y_pred = ops.where(ops.expand_dims(keep, -1), y_pred, 0)  # and no gradient flows
     if from_logits:
         logits = y_pred
     else:
@@ -95,7 +111,11 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
         logits = ops.log(ops.clip(y_pred, epsilon, 1.0 - epsilon))
     log_probs = activations.log_softmax(logits, axis=-1)
     labels = ops.expand_dims(ops.cast(y_true, "int32"), axis=-1)
-    return -ops.squeeze(ops.take_along_axis(log_probs, labels, axis=-1), axis=-1)
+    loss = -ops.squeeze(ops.take_along_axis(log_probs, labels, axis=-1), axis=-1)
+    if ignore_class is not None:
+        loss = ops.where(keep, loss, 0.0)
+        set_keras_mask(loss, keep)
+    return loss
 
 
 # --- keras.losses.Loss classes ---------------------------------------------------------
@@ -122,18 +142,30 @@ class BinaryCrossentropy(keras.losses.Loss):
     def __init__(
         self,
         from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
         reduction="sum_over_batch_size",
         name="binary_crossentropy",
         dtype=None,
     ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.from_logits = from_logits
+        self.label_smoothing = label_smoothing
+        self.axis = axis
 
     def call(self, y_true, y_pred):
-        return binary_crossentropy(y_true, y_pred, from_logits=self.from_logits)
+        return binary_crossentropy(
+            y_true, y_pred, self.from_logits, label_smoothing=self.label_smoothing, axis=self.axis
+        )
 
     def get_config(self):
-        return {**super().get_config(), "dtype": self.dtype, "from_logits": self.from_logits}
+        return {
+            **super().get_config(),
+            "dtype": self.dtype,
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
+        }
 
 
 @_register
@@ -143,15 +175,27 @@ class SparseCategoricalCrossentropy(keras.losses.Loss):
     def __init__(
         self,
         from_logits=False,
+        ignore_class=None,
         reduction="sum_over_batch_size",
+        axis=-1,
         name="sparse_categorical_crossentropy",
         dtype=None,
     ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.from_logits = from_logits
+        self.ignore_class = ignore_class
+        self.axis = axis
 
     def call(self, y_true, y_pred):
-        return sparse_categorical_crossentropy(y_true, y_pred, from_logits=self.from_logits)
+        return sparse_categorical_crossentropy(
+            y_true, y_pred, self.from_logits, ignore_class=self.ignore_class, axis=self.axis
+        )
 
     def get_config(self):
-        return {**super().get_config(), "dtype": self.dtype, "from_logits": self.from_logits}
+        return {
+            **super().get_config(),
+            "dtype": self.dtype,
+            "from_logits": self.from_logits,
+            "ignore_class": self.ignore_class,
+            "axis": self.axis,
+        }

@@ -270,10 +270,90 @@ def test_usable_in_plain_keras_layers(rng):
 
 
 def test_keras_get_does_not_resolve_registered_strings():
-    # Documents Keras 3.15's behaviour that our docstring relies on: plain strings are
-    # looked up among the built-ins only, so pass the function (or use deserialize).
-    with pytest.raises(ValueError, match="Could not interpret activation"):
-        keras.activations.get("custom_layers>gelu")
+    # Keras 3.15's keras.activations.get looks a string up among its built-ins only
+    # (ALL_OBJECTS_DICT), not in the registry nor in custom_object_scope: no supported way
+    # makes keras.layers.Dense(activation="custom_layers>gelu") work. The README's
+    # alternatives are tested in test_keras_layers_take_ours_by_object_or_config.
+    for name in ("custom_layers>gelu", "gelu_custom"):
+        with keras.saving.custom_object_scope({name: A.gelu}):
+            with pytest.raises(ValueError, match="Could not interpret activation"):
+                keras.activations.get(name)
+            with pytest.raises(ValueError, match="Could not interpret activation"):
+                keras.layers.Dense(4, activation=name)
+    assert keras.activations.get("gelu") is keras.activations.gelu  # Keras's, not ours
+
+
+def test_keras_layers_take_ours_by_object_or_config(rng):
+    # What works in Keras's own layers: the function, the registered name through
+    # keras.activations.deserialize, or the serialized config (a dict, which
+    # keras.activations.get resolves through the registry).
+    x = rng.normal(size=(5, 3)).astype(np.float32)
+    for activation in (
+        A.gelu,
+        keras.activations.deserialize("custom_layers>gelu"),
+        keras.activations.serialize(A.gelu),
+        {"class_name": "function", "config": "custom_layers>gelu"},
+    ):
+        layer = keras.layers.Dense(4, activation=activation)
+        assert layer.activation is A.gelu
+        layer.build((None, 3))
+        kernel, bias = layer.get_weights()
+        np.testing.assert_allclose(layer(x), A.gelu(x @ kernel + bias), atol=ATOL, rtol=RTOL)
+
+
+# --- tanh under XLA: the rational form ------------------------------------------------
+
+
+def xla_value_and_grad(fn, z):
+    @tf.function(jit_compile=True)
+    def run(z):
+        with tf.GradientTape() as tape:
+            tape.watch(z)
+            y = fn(z)
+        return y, tape.gradient(y, z)
+
+    y, grad = run(tf.convert_to_tensor(z))
+    return y.numpy(), grad.numpy()
+
+
+def op_types(fn, z, jit_compile):
+    graph = tf.function(fn, jit_compile=jit_compile).get_concrete_function(z).graph
+    return {op.type for op in graph.get_operations()}
+
+
+def test_tanh_uses_the_rational_form_under_xla_and_expm1_op_by_op():
+    z = tf.constant(GRID[:10])
+    assert "Expm1" in op_types(A.tanh, z, jit_compile=False)
+    assert "Expm1" not in op_types(A.tanh, z, jit_compile=True)  # the fit: no exp at all
+    assert "Expm1" in op_types(A.tanh, tf.cast(z, tf.float64), jit_compile=True)
+
+
+@pytest.mark.parametrize("name", PAIRS)
+def test_values_and_gradients_match_keras_under_xla(name):
+    ours, reference = PAIRS[name]
+    value, grad = xla_value_and_grad(ours, GRID)
+    ref_value, ref_grad = xla_value_and_grad(reference, GRID)
+    np.testing.assert_allclose(value, ref_value, atol=ATOL, rtol=RTOL)
+    np.testing.assert_allclose(grad, ref_grad, atol=ATOL, rtol=RTOL)
+
+
+def test_tanh_under_xla_is_precise_bounded_and_finite():
+    z = np.concatenate([np.linspace(-12, 12, 96001), [1e-8, 1e-6, -1e-4, 3e-4, 5e-4, 0.1]])
+    value, grad = xla_value_and_grad(A.tanh, z.astype(np.float32))
+    exact = np.tanh(z.astype(np.float32).astype(np.float64))
+    # a few float32 ulps everywhere, relative too (near 0: tanh z ≈ z, no cancellation)
+    np.testing.assert_allclose(value, exact, rtol=5e-7, atol=0)
+    assert np.max(np.abs(value)) <= 1.0 and np.min(grad) >= 0.0  # 1 − t² never negative
+    for dtype, (tolerance, big) in {"float32": (ATOL, 1e4), **DTYPES}.items():
+        largest = float(tf.as_dtype(dtype).max)
+        z = tf.constant([-largest, -big, -30, -3, -1e-3, 0, 1e-3, 3, 30, big, largest], dtype)
+        value, grad = xla_value_and_grad(A.tanh, z)
+        ref_value, ref_grad = xla_value_and_grad(keras.activations.tanh, z)
+        assert value.dtype == ref_value.dtype
+        value, grad = np.float64(value), np.float64(grad)
+        assert np.all(np.isfinite(value)) and np.all(np.isfinite(grad)), dtype
+        np.testing.assert_allclose(value, np.float64(ref_value), atol=tolerance, rtol=tolerance)
+        np.testing.assert_allclose(grad, np.float64(ref_grad), atol=tolerance, rtol=tolerance)
 
 
 def test_callable_on_functional_api_placeholders(rng):

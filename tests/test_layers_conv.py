@@ -5,6 +5,7 @@ import inspect
 import keras
 import numpy as np
 import pytest
+from keras import ops
 
 from custom_layers import activations
 from custom_layers.layers import Conv2D
@@ -13,10 +14,34 @@ from tests.layer_checks import outputs_and_gradients
 ATOL, RTOL = 1e-6, 1e-5
 
 
+class ChannelsFirstReference(keras.layers.Layer):
+    """keras.layers.Conv2D(data_format="channels_first") does not run on TensorFlow's CPU
+    kernels (NHWC only), so the reference is Keras's channels_last Conv2D between two
+    transposes; the shapes come from Keras's channels_first layer."""
+
+    def __init__(self, filters, kernel_size, **kwargs):
+        super().__init__()
+        self.conv = keras.layers.Conv2D(filters, kernel_size, **(kwargs | {"data_format": None}))
+        self.shapes = keras.layers.Conv2D(filters, kernel_size, **kwargs)
+
+    def build(self, input_shape):
+        batch, channels, rows, cols = input_shape
+        self.conv.build((batch, rows, cols, channels))
+
+    def call(self, x):
+        return ops.transpose(self.conv(ops.transpose(x, (0, 2, 3, 1))), (0, 3, 1, 2))
+
+    def compute_output_shape(self, input_shape):
+        return self.shapes.compute_output_shape(input_shape)
+
+
 def twin_conv(input_shape, filters, kernel_size, **kwargs):
     """Our Conv2D and keras.layers.Conv2D, built, with the same (our random) weights."""
     ours = Conv2D(filters, kernel_size, bias_initializer="random_normal", **kwargs)
-    theirs = keras.layers.Conv2D(filters, kernel_size, **kwargs)
+    if kwargs.get("data_format") == "channels_first":
+        theirs = ChannelsFirstReference(filters, kernel_size, **kwargs)
+    else:
+        theirs = keras.layers.Conv2D(filters, kernel_size, **kwargs)
     ours.build((None,) + tuple(input_shape[1:]))
     theirs.build((None,) + tuple(input_shape[1:]))
     theirs.set_weights(ours.get_weights())
@@ -214,21 +239,25 @@ def test_wrong_input_after_build_is_rejected():
         layer(np.ones((6, 6, 3), "float32"))
 
 
+# Keras's own messages (keras.layers.Conv2D raises the same sentences), also for the
+# cases Keras lets through: a float or bool filters, a kernel of (3,) or None.
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(filters=0), r"`filters` must be a positive integer; got filters=0"),
-        (dict(filters=2.5), r"`filters` must be a positive integer"),
-        (dict(filters=True), r"`filters` must be a positive integer"),
-        (dict(kernel_size=0), r"`kernel_size` must be a positive integer or a pair"),
-        (dict(kernel_size=(3,)), r"`kernel_size` must be .* got kernel_size=\(3,\)"),
-        (dict(kernel_size=(3, 3, 3)), r"`kernel_size` must be"),
-        (dict(kernel_size=None), r"`kernel_size` must be"),
-        (dict(strides=(1, 0)), r"`strides` must be"),
-        (dict(dilation_rate=-1), r"`dilation_rate` must be"),
-        (dict(padding="causal"), r'`padding` must be "valid" or "same"; got padding=\'causal\''),
-        (dict(data_format="NHWC"), r"`data_format` must be"),
-        (dict(strides=2, dilation_rate=2), r"cannot be combined"),
+        (dict(filters=0), r"Invalid value for argument `filters`.*Received filters=0\."),
+        (dict(filters=2.5), r"Invalid value for argument `filters`"),
+        (dict(filters=True), r"Invalid value for argument `filters`"),
+        (dict(kernel_size=0), r"The `kernel_size` argument must be a tuple of 2"),
+        (dict(kernel_size=(3,)), r"`kernel_size` argument must .* Received kernel_size=\(3,\)"),
+        (dict(kernel_size=(3, 3, 3)), r"`kernel_size` argument must be"),
+        (dict(kernel_size=None), r"`kernel_size` argument must be"),
+        (dict(strides=(1, 0)), r"`strides` argument must be"),
+        (dict(dilation_rate=-1), r"`dilation_rate` argument must be"),
+        (dict(padding="causal"), r"The `padding` argument must be .* Received: 'causal'"),
+        (dict(data_format="NHWC"), r"The `data_format` argument must be one of"),
+        (dict(strides=2, dilation_rate=2), r"`strides > 1` not supported in conjunction with"),
+        (dict(groups=0), r"The number of groups must be a positive integer. Received: groups=0"),
+        (dict(filters=3, groups=2), r"number of filters must be evenly divisible .* groups=2"),
         (dict(activation="relux"), r"Unknown activation 'relux'"),
     ],
 )
@@ -247,3 +276,75 @@ def test_input_smaller_than_kernel_is_rejected():
 def test_unknown_channels_is_rejected():
     with pytest.raises(ValueError, match="number of input channels"):
         Conv2D(2, 3).build((None, 8, 8, None))
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(filters=0), "Invalid value for argument `filters`"),
+        (dict(kernel_size=0), "The `kernel_size` argument must be a tuple of 2"),
+        (dict(padding="causal"), "The `padding` argument must be"),
+        (dict(data_format="NHWC"), "The `data_format` argument must be one of"),
+        (dict(strides=2, dilation_rate=2), "`strides > 1` not supported in conjunction with"),
+        (dict(groups=0), "The number of groups must be a positive integer"),
+        (dict(filters=3, groups=2), "The number of filters must be evenly divisible"),
+    ],
+)
+def test_invalid_argument_messages_are_keras_own(kwargs, message):
+    args = dict(filters=2, kernel_size=3) | kwargs
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        keras.layers.Conv2D(**args)
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        Conv2D(**args)
+
+
+# --- groups ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "channels, filters, groups, kwargs",
+    [
+        (4, 6, 2, dict(kernel_size=3)),
+        (6, 6, 3, dict(kernel_size=3, padding="same", strides=2)),
+        (4, 4, 4, dict(kernel_size=(3, 2), dilation_rate=2)),  # depthwise: one filter a channel
+        (6, 4, 2, dict(kernel_size=3, data_format="channels_first")),
+    ],
+)
+def test_grouped_conv2d_matches_keras(channels, filters, groups, kwargs, rng):
+    channels_first = kwargs.get("data_format") == "channels_first"
+    input_shape = (2, channels, 9, 8) if channels_first else (2, 9, 8, channels)
+    ours, theirs = twin_conv(input_shape, filters, groups=groups, activation="relu", **kwargs)
+    kernel_shape = (*ours.kernel_size, channels // groups, filters)
+    assert ours.kernel.shape == theirs.weights[0].shape == kernel_shape
+    x = rng.normal(size=input_shape).astype(np.float32)
+    out_shape = theirs.compute_output_shape(input_shape)
+    assert ours.compute_output_shape(input_shape) == out_shape
+    upstream = rng.normal(size=out_shape).astype(np.float32)
+    y, grads = outputs_and_gradients(ours, x, upstream)
+    ref_y, ref_grads = outputs_and_gradients(theirs, x, upstream)
+    np.testing.assert_allclose(y, ref_y, atol=ATOL, rtol=RTOL)
+    for g, ref_g in zip(grads, ref_grads, strict=True):  # input, kernel, bias
+        np.testing.assert_allclose(g, ref_g, atol=ATOL, rtol=RTOL)
+    assert Conv2D.from_config(ours.get_config()).groups == groups
+
+
+def test_groups_are_separate_convolutions(rng):
+    # groups=2 is two convolutions side by side: each half of the filters sees one half of
+    # the channels, so it equals two groups=1 layers on the two halves, concatenated.
+    layer = Conv2D(4, 3, groups=2, bias_initializer="random_normal")
+    x = rng.normal(size=(1, 7, 7, 6)).astype(np.float32)
+    y = layer(x).numpy()
+    kernel, bias = layer.get_weights()
+    for half in range(2):
+        part = Conv2D(2, 3)
+        part.build((None, 7, 7, 3))
+        part.set_weights([kernel[..., 2 * half : 2 * half + 2], bias[2 * half : 2 * half + 2]])
+        expected = part(x[..., 3 * half : 3 * half + 3]).numpy()
+        np.testing.assert_allclose(y[..., 2 * half : 2 * half + 2], expected, atol=ATOL, rtol=RTOL)
+
+
+def test_input_channels_not_divisible_by_groups_is_rejected():
+    message = r"The number of input channels must be evenly divisible by the number of groups"
+    for cls in (keras.layers.Conv2D, Conv2D):
+        with pytest.raises(ValueError, match=message):
+            cls(4, 3, groups=2).build((None, 8, 8, 3))

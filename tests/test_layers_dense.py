@@ -123,8 +123,14 @@ def test_regularizers_and_constraints_behave_like_keras(rng):
 
 @pytest.mark.parametrize("units", [0, -3, 2.5, "4", True, None])
 def test_invalid_units(units):
-    with pytest.raises(ValueError, match=r"`units` must be a positive integer"):
+    # Keras's own sentence (keras.layers.Dense(0) says the same), also where Keras would
+    # let the value through (2.5, True) or fail later with a less telling error.
+    message = r"Received an invalid value for `units`, expected a positive integer"
+    with pytest.raises(ValueError, match=message):
         Dense(units)
+    if units in (0, -3):
+        with pytest.raises(ValueError, match=message):
+            keras.layers.Dense(units)
 
 
 def test_unknown_activation_name():
@@ -149,7 +155,8 @@ def test_wrong_feature_count_after_build_is_rejected():
 
 @pytest.mark.parametrize(
     "input_shape, shared_axes",
-    [((6, 5), None), ((3, 4, 4, 2), [1, 2]), ((3, 4, 4, 2), 3), ((2, 7, 3), [1])],
+    [((6, 5), None), ((3, 4, 4, 2), [1, 2]), ((3, 4, 4, 2), 3), ((2, 7, 3), [1]), ((9,), None)],
+    ids=["rank2", "image-per-channel", "image-shared-3", "sequence-shared-1", "rank1"],
 )
 def test_prelu_matches_keras(input_shape, shared_axes, rng):
     ours = PReLU(
@@ -184,3 +191,14 @@ def test_prelu_bad_shared_axes():
         PReLU(shared_axes=[0])
     with pytest.raises(ValueError, match=r"`shared_axes` contains axis 3"):
         PReLU(shared_axes=[3])(np.ones((2, 4, 5), dtype="float32"))
+
+
+def test_prelu_on_rank_1_input_has_one_scalar_alpha_like_keras(rng):
+    for layer in (PReLU(), keras.layers.PReLU()):
+        layer.build((None,))
+        assert tuple(layer.alpha.shape) == ()
+    layer = PReLU(alpha_initializer=keras.initializers.Constant(0.25))
+    x = np.float32([-2.0, -0.5, 0.0, 1.5])
+    np.testing.assert_allclose(layer(x), [-0.5, -0.125, 0.0, 1.5])
+    with pytest.raises(ValueError, match="rank >= 1"):
+        PReLU().build(())

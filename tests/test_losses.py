@@ -1,5 +1,7 @@
 """custom_layers.losses vs keras.losses: values and gradients, logits and probabilities."""
 
+import inspect
+
 import keras
 import numpy as np
 import pytest
@@ -181,3 +183,125 @@ def test_losses_train_a_model_like_keras(rng):
         weights.append(model.get_weights())
     for wa, wb in zip(*weights, strict=True):
         np.testing.assert_allclose(wa, wb, atol=ATOL, rtol=RTOL)
+
+
+# --- label_smoothing, ignore_class, axis: arguments Keras's losses accept ---------------
+
+
+@pytest.mark.parametrize("from_logits", [True, False])
+@pytest.mark.parametrize("label_smoothing", [0.1, 0.5, 1.0])
+def test_binary_crossentropy_label_smoothing_matches_keras(
+    label_smoothing, from_logits, binary_data, rng
+):
+    y_true, logits = binary_data
+    y_pred = logits if from_logits else tf.nn.sigmoid(logits).numpy()
+    kwargs = dict(from_logits=from_logits, label_smoothing=label_smoothing)
+    assert_same(
+        losses.binary_crossentropy, keras.losses.binary_crossentropy, y_true, y_pred, **kwargs
+    )
+    sample_weight = rng.uniform(0, 2, size=(64,)).astype("float32")
+    for reduction in REDUCTIONS:
+        ours = losses.BinaryCrossentropy(reduction=reduction, **kwargs)
+        theirs = keras.losses.BinaryCrossentropy(reduction=reduction, **kwargs)
+        assert_same(ours, theirs, y_true, y_pred, sample_weight=sample_weight)
+
+
+def test_label_smoothing_moves_labels_towards_one_half():
+    # s = 0.2: label 1 becomes 0.9, label 0 becomes 0.1; z = 0 means p = ½ either way.
+    y_true, logits = np.float32([[1.0, 0.0]]), np.float32([[0.0, 3.0]])
+    expected = np.mean([np.log(2.0), np.logaddexp(0.0, 3.0) - 0.1 * 3.0])
+    value = losses.binary_crossentropy(y_true, logits, from_logits=True, label_smoothing=0.2)
+    np.testing.assert_allclose(value, [expected], rtol=1e-6)
+
+
+@pytest.mark.parametrize("axis", [0, 1, -2])
+def test_binary_crossentropy_axis_matches_keras(axis, rng):
+    y_true = rng.integers(0, 2, size=(4, 5, 6)).astype("float32")
+    logits = (rng.normal(size=(4, 5, 6)) * 3).astype("float32")
+    kwargs = dict(from_logits=True, axis=axis)
+    assert_same(
+        losses.binary_crossentropy, keras.losses.binary_crossentropy, y_true, logits, **kwargs
+    )
+    assert_same(
+        losses.BinaryCrossentropy(**kwargs),
+        keras.losses.BinaryCrossentropy(**kwargs),
+        y_true,
+        logits,
+    )
+
+
+@pytest.mark.parametrize("from_logits", [True, False])
+@pytest.mark.parametrize("ignore_class", [-1, 2])
+@pytest.mark.parametrize("label_shape", ["flat", "column", "pixels"])
+def test_sparse_categorical_crossentropy_ignore_class_matches_keras(
+    ignore_class, from_logits, label_shape, rng
+):
+    shape = {"flat": (30,), "column": (30, 1), "pixels": (3, 4, 5)}[label_shape]
+    labels = rng.integers(0, 4, size=shape)
+    labels[rng.uniform(size=shape) < 0.3] = ignore_class  # about 30 % "void" entries
+    logits = rng.normal(size=labels.shape[: 1 if label_shape == "column" else None] + (4,)) * 3
+    logits = logits.astype("float32")
+    y_pred = logits if from_logits else tf.nn.softmax(logits).numpy()
+    kwargs = dict(from_logits=from_logits, ignore_class=ignore_class)
+    fn, reference = (
+        losses.sparse_categorical_crossentropy,
+        keras.losses.sparse_categorical_crossentropy,
+    )
+    assert_same(fn, reference, labels, y_pred, **kwargs)
+    value, grad = loss_and_grad(fn, labels, y_pred, **kwargs)
+    ignored = np.reshape(labels, value.shape) == ignore_class
+    assert np.all(value[ignored] == 0) and np.all(grad[ignored] == 0)  # no loss, no gradient
+    weight_shape = shape if label_shape == "pixels" else shape[:1]  # one per loss entry
+    sample_weight = rng.uniform(0, 2, size=weight_shape).astype("float32")
+    for reduction in REDUCTIONS:
+        ours = losses.SparseCategoricalCrossentropy(reduction=reduction, **kwargs)
+        theirs = keras.losses.SparseCategoricalCrossentropy(reduction=reduction, **kwargs)
+        for weight in (None, sample_weight):
+            assert_same(ours, theirs, labels, y_pred, sample_weight=weight)
+
+
+def test_ignore_class_mean_is_over_the_kept_entries_only():
+    labels = np.array([0, -1, 1, -1])
+    logits = np.float32([[2.0, 0.0], [5.0, -5.0], [0.0, 1.0], [9.0, 9.0]])
+    per_entry = losses.sparse_categorical_crossentropy(labels, logits, True, ignore_class=-1)
+    kept = [np.logaddexp(2.0, 0.0) - 2.0, np.logaddexp(0.0, 1.0) - 1.0]
+    np.testing.assert_allclose(per_entry, [kept[0], 0.0, kept[1], 0.0], rtol=1e-6)
+    loss = losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1)
+    np.testing.assert_allclose(loss(labels, logits), np.mean(kept), rtol=1e-6)  # ÷ 2, not ÷ 4
+
+
+@pytest.mark.parametrize("axis", [1, -3])
+def test_sparse_categorical_crossentropy_class_axis(axis, rng):
+    # Classes on axis 1 (channels first): the same numbers as with the classes moved last.
+    logits = (rng.normal(size=(2, 4, 3, 5)) * 3).astype("float32")
+    labels = rng.integers(0, 4, size=(2, 3, 5))
+    last = np.moveaxis(logits, 1, -1)
+    ours = losses.sparse_categorical_crossentropy(labels, logits, True, axis=axis)
+    np.testing.assert_allclose(
+        ours, keras.losses.sparse_categorical_crossentropy(labels, last, True), atol=ATOL, rtol=RTOL
+    )
+    loss = losses.SparseCategoricalCrossentropy(from_logits=True, axis=axis)
+    assert loss.get_config()["axis"] == axis
+    np.testing.assert_allclose(
+        loss(labels, logits), losses.SparseCategoricalCrossentropy(True)(labels, last), rtol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    "ours, theirs",
+    [
+        (losses.BinaryCrossentropy, keras.losses.BinaryCrossentropy),
+        (losses.SparseCategoricalCrossentropy, keras.losses.SparseCategoricalCrossentropy),
+        (losses.MeanSquaredError, keras.losses.MeanSquaredError),
+    ],
+)
+def test_loss_class_signatures_match_keras(ours, theirs):
+    # Same argument names, order and defaults: a drop-in also for positional calls.
+    def parameters(cls):
+        return [(k, p.default) for k, p in inspect.signature(cls.__init__).parameters.items()]
+
+    assert parameters(ours) == parameters(theirs)
+    config = ours(
+        **{"ignore_class": 3} if ours is losses.SparseCategoricalCrossentropy else {}
+    ).get_config()
+    assert set(theirs().get_config()) <= set(config)

@@ -118,9 +118,36 @@ def test_public_classes_are_registered():
     for cls in (
         layers.Dense,
         layers.PReLU,
+        layers.Conv2D,
+        layers.Embedding,
+        layers.MaskedGlobalAveragePooling1D,
         losses.MeanSquaredError,
         losses.BinaryCrossentropy,
         losses.SparseCategoricalCrossentropy,
     ):
         assert keras.saving.get_registered_name(cls) == f"custom_layers>{cls.__name__}"
     assert custom_layers.layers is layers and custom_layers.losses is losses
+
+
+@pytest.mark.parametrize(
+    "make_layer",
+    [
+        lambda: layers.Dense(4, activation=keras.layers.LeakyReLU(negative_slope=0.1)),
+        lambda: layers.Conv2D(3, 2, activation=keras.layers.ReLU(max_value=6.0)),
+        lambda: keras.layers.Dense(4, activation=keras.layers.LeakyReLU(negative_slope=0.1)),
+    ],
+    ids=["Dense-LeakyReLU", "Conv2D-ReLU6", "keras-Dense-LeakyReLU"],
+)
+def test_a_keras_layer_as_activation_round_trips(make_layer, tmp_path, rng):
+    # A Keras layer object is a valid activation. Its saved config is a layer's, not a
+    # function's: it must come back as that layer (it used to come back as the string
+    # "LeakyReLU", which failed only at the first predict).
+    layer = make_layer()
+    shape = (5, 4, 4, 2) if isinstance(layer, layers.Conv2D) else (5, 3)
+    model = keras.Sequential([keras.Input(shape[1:]), layer])
+    x = (3 * rng.normal(size=shape)).astype("float32")  # ReLU6 caps some, LeakyReLU scales some
+    loaded = round_trip(model, tmp_path)
+    activation = loaded.layers[0].activation
+    assert type(activation) is type(layer.activation)
+    assert activation.get_config() == layer.activation.get_config()
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
