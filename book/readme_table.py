@@ -21,7 +21,27 @@ README = REPO_ROOT / "README.md"
 START, END = "<!-- lesson-table:start -->", "<!-- lesson-table:end -->"
 
 # One headline per lesson: a format string over that lesson's metrics.json keys.
-HEADLINES = {}
+HEADLINES = {
+    "01": "`f(W·x+b)` by hand = custom `Dense` (difference {neuron_abs_diff_numpy_vs_dense:.0e}); "
+    "every derivative vs float64 finite differences within {derivative_vs_fd_max_abs:.0e}; "
+    "σ′(10) = {grad_sigmoid_at_10:.1e} vs ReLU′ = {grad_relu_at_10:g}",
+    "02": "hand-written backprop of the article's 10→5→1 net vs `GradientTape`: "
+    "{max_abs_grad_diff_tape_vs_manual:.1e}; vs float64 finite differences "
+    "{max_rel_error_finite_difference:.1e} relative",
+    "03": "custom SGD / momentum / RMSprop / Adam trajectories vs the Keras built-ins: "
+    "{max_abs_diff_vs_keras:.1e}; Adam without bias correction takes a "
+    "{first_step_ratio_no_correction:.2f}× longer first step",
+    "04": "GradientTape loop vs `model.fit`: final loss difference {final_loss_abs_diff:.1e}; "
+    "test accuracy {test_accuracy_from_scratch:.1%} (majority {majority_baseline_accuracy:.1%}, "
+    "least-squares linear {linear_baseline_accuracy:.1%}: {epochs} full-batch steps underfit)",
+    "05": "CNN **{cnn_test_accuracy:.2%}**, MLP **{mlp_test_accuracy:.2%}** on the 10k test set; "
+    "convolution by hand = `Conv2D` within {conv_by_hand_max_abs_diff:.0e}",
+    "15": "scalar autograd engine = `tf.GradientTape` within {engine_vs_tape_max_abs_diff:.0e} "
+    "(float64) on an expression and a 2-4-1 tanh network; {steps} descent steps agree",
+    "16": "3 linear layers = 1 (difference {linear_collapse_max_abs_diff:.0e}); XOR: no activation "
+    "{xor_accuracy_linear:.1%} vs one ReLU layer {xor_accuracy_hidden:.1%}; two moons: "
+    "{moons_accuracy_linear:.1%} vs {moons_accuracy_hidden:.1%}",
+}
 
 
 def options(script: Path) -> list[str]:
