@@ -38,8 +38,12 @@ def check_federated_average(federated_average):
             np.average(np.stack(arrays).astype(np.float64), axis=0, weights=counts)
             for arrays in zip(*client_weights, strict=True)
         ]
-        yield check(f"{name}: one array per weight", len(got) == len(expected),
-                    f"{len(expected)} arrays", f"{len(got)}")  # fmt: skip
+        yield check(
+            f"{name}: one array per weight",
+            len(got) == len(expected),
+            f"{len(expected)} arrays",
+            f"{len(got)}",
+        )
         for index, (g, e) in enumerate(zip(got, expected, strict=False)):
             yield close(f"{name}: array {index}", g, e, rtol=1e-6, atol=1e-6)
     got = federated_average(cases["three clients, a kernel and a bias"][0], [10, 250, 40])
@@ -100,24 +104,38 @@ def check_partition_dirichlet(partition_dirichlet):
         ("more clients than examples of a class, α = 1", uneven, 12, 1.0),
     ]:
         partition = partition_dirichlet(labels, clients, alpha, 0)
-        yield check(f"{name}: one index array per client", len(partition) == clients,
-                    f"{clients} arrays", f"{len(partition)}")  # fmt: skip
-        yield check(f"{name}: every example in exactly one client",
-                    _complete(partition, len(labels)),
-                    "the indices 0 … n−1, each once", "missing or repeated indices")  # fmt: skip
+        yield check(
+            f"{name}: one index array per client",
+            len(partition) == clients,
+            f"{clients} arrays",
+            f"{len(partition)}",
+        )
+        yield check(
+            f"{name}: every example in exactly one client",
+            _complete(partition, len(labels)),
+            "the indices 0 … n−1, each once",
+            "missing or repeated indices",
+        )
     global_share = np.full(10, 0.1)
     concentrated = []
     for seed in range(3):
         shares, sizes = _label_shares(balanced, partition_dirichlet(balanced, 10, 0.05, seed), 10)
         concentrated.append(float(np.average(shares.max(axis=1), weights=sizes[sizes > 0])))
     mean_largest = float(np.mean(concentrated))  # IID: about 0.12; one label per client: 1
-    yield check("α = 0.05: a client's largest label is much of its data (mean of 3 seeds)",
-                mean_largest > 0.35, "a size-weighted mean largest share > 0.35",
-                f"{mean_largest:.3f}")  # fmt: skip
+    yield check(
+        "α = 0.05: a client's largest label is much of its data (mean of 3 seeds)",
+        mean_largest > 0.35,
+        "a size-weighted mean largest share > 0.35",
+        f"{mean_largest:.3f}",
+    )
     shares, _ = _label_shares(balanced, partition_dirichlet(balanced, 10, 1000.0, 0), 10)
     spread = float(np.abs(shares - global_share).max())
-    yield check("α = 1000: every client holds each label in about the global share",
-                spread < 0.03, "each share within 0.03 of 0.1", f"{spread:.3f} off")  # fmt: skip
+    yield check(
+        "α = 1000: every client holds each label in about the global share",
+        spread < 0.03,
+        "each share within 0.03 of 0.1",
+        f"{spread:.3f} off",
+    )
     first, again = (partition_dirichlet(balanced, 10, 0.5, 7) for _ in range(2))
     other = partition_dirichlet(balanced, 10, 0.5, 8)
     same = all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))

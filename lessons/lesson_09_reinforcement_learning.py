@@ -34,9 +34,12 @@ from lessons import cartpole, common, reinforce, rl_plots
 
 # %% tags=["parameters"]
 def extra(parser):
-    parser.add_argument("--seeds", type=common.int_at_least(1), default=None,
-                        help="train this many seeds (seed, seed+1, ...) for a table "
-                        "(default 5; 1 with --quick)")  # fmt: skip
+    parser.add_argument(
+        "--seeds",
+        type=common.int_at_least(1),
+        default=None,
+        help="train this many seeds (seed, seed+1, ...) for a table (default 5; 1 with --quick)",
+    )
 
 
 args = common.setup("09", "Lesson 09: REINFORCE policy gradient on CartPole-v1", extra=extra)
@@ -257,8 +260,10 @@ for name, values in (("greedy", eval_returns), ("sampled", sampled_returns)):
         f"(min {values.min():.0f}; {full:.0%} reach {cartpole.MAX_RETURN})."
     )
 gap = eval_returns.mean() - sampled_returns.mean()
-print(f"Greedy minus sampled: {gap:+.1f} steps; at the end of training the moving average of "
-      f"the sampled training episodes was {last_average:.1f}.")  # fmt: skip
+print(
+    f"Greedy minus sampled: {gap:+.1f} steps; at the end of training the moving average of "
+    f"the sampled training episodes was {last_average:.1f}."
+)
 metrics.update(
     eval_mean_return=round(float(eval_returns.mean()), 2),
     eval_min_return=float(eval_returns.min()),
@@ -278,8 +283,13 @@ metrics.update(
 # moving average, the greedy checks, and the final greedy evaluation.
 
 # %%
-fig = rl_plots.plot_learning_curve(history, eval_returns, reinforce.moving_average,
-                                   reinforce.MOVING_AVERAGE, reinforce.CHECK_EPISODES)  # fmt: skip
+fig = rl_plots.plot_learning_curve(
+    history,
+    eval_returns,
+    reinforce.moving_average,
+    reinforce.MOVING_AVERAGE,
+    reinforce.CHECK_EPISODES,
+)
 common.show(fig, "learning_curve.png")
 
 # %% [markdown]
@@ -314,8 +324,9 @@ SOLVED_AT = 475.0
 rows = [(args.seed, episodes_trained, history["seconds"], eval_returns.mean())]
 for seed in range(args.seed + 1, args.seed + seeds):
     _, _, seed_history, seed_returns = reinforce.train_and_evaluate(seed, settings, False)
-    rows.append((seed, len(seed_history["episode_returns"]), seed_history["seconds"],
-                 seed_returns.mean()))  # fmt: skip
+    rows.append(
+        (seed, len(seed_history["episode_returns"]), seed_history["seconds"], seed_returns.mean())
+    )
 print(f"{'seed':>6} {'episodes':>9} {'seconds':>8} {'eval mean return':>17}")
 for seed, episodes, seconds, mean in rows:
     print(f"{seed:>6} {episodes:>9} {seconds:>8.1f} {mean:>17.1f}")

@@ -15,12 +15,23 @@ def plot_learning_curve(history, eval_returns, moving_average, window, check_epi
     episodes = np.arange(1, len(returns) + 1)
     fig, ax = plt.subplots(figsize=(8, 4))
     ax.plot(episodes, returns, color="0.75", lw=0.8, label="training episode (sampled actions)")
-    ax.plot(episodes, moving_average(returns), color="C0", lw=2,
-            label=f"moving average ({window} episodes)")  # fmt: skip
+    ax.plot(
+        episodes,
+        moving_average(returns),
+        color="C0",
+        lw=2,
+        label=f"moving average ({window} episodes)",
+    )
     if history["checks"]:
         check_x, check_y = zip(*history["checks"], strict=True)
-        ax.plot(check_x, check_y, "o", color="C1", ms=4,
-                label=f"greedy check ({check_episodes} episodes)")  # fmt: skip
+        ax.plot(
+            check_x,
+            check_y,
+            "o",
+            color="C1",
+            ms=4,
+            label=f"greedy check ({check_episodes} episodes)",
+        )
     evaluated = f"final greedy evaluation: {eval_mean:.1f} ({len(eval_returns)} episodes)"
     ax.axhline(eval_mean, color="C2", ls="--", label=evaluated)
     ax.set_xlabel("training episode")

@@ -11,15 +11,19 @@ def average_unweighted(client_weights, sample_counts):
 def average_not_normalized(client_weights, sample_counts):
     """Σ_k n_k w_k, forgetting to divide by Σ_k n_k."""
     counts = np.asarray(sample_counts, dtype=np.float64)
-    return [np.tensordot(counts, np.stack(arrays), axes=1)
-            for arrays in zip(*client_weights, strict=True)]  # fmt: skip
+    return [
+        np.tensordot(counts, np.stack(arrays), axes=1)
+        for arrays in zip(*client_weights, strict=True)
+    ]
 
 
 def average_float64(client_weights, sample_counts):
     """Right numbers, but returned as float64 (a float32 model would silently change dtype)."""
     counts = np.asarray(sample_counts, dtype=np.float64)
-    return [np.average(np.stack(arrays).astype(np.float64), axis=0, weights=counts)
-            for arrays in zip(*client_weights, strict=True)]  # fmt: skip
+    return [
+        np.average(np.stack(arrays).astype(np.float64), axis=0, weights=counts)
+        for arrays in zip(*client_weights, strict=True)
+    ]
 
 
 def stats_unweighted(reports):
