@@ -41,6 +41,7 @@ try:
     scaling_runs.split_cpu(2)
 except RuntimeError:  # TensorFlow had already started (a re-run notebook cell)
     pass
+tf.get_logger().setLevel("ERROR")  # a notebook would otherwise show every strategy's INFO lines
 
 
 # %% tags=["parameters"]
