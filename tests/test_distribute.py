@@ -18,7 +18,7 @@ import pytest
 import tensorflow as tf
 
 from custom_layers import optimizers, training
-from lessons import lesson_10_scaling_out as lesson
+from lessons import worker_jobs as lesson
 from tests.test_training import _dataset, _max_diff, _model
 
 REPO = Path(__file__).resolve().parent.parent

@@ -1,13 +1,15 @@
-"""Lesson 09 (REINFORCE on CartPole): returns, the policy-gradient loss, and the --quick run."""
+"""Lesson 09 (REINFORCE on CartPole): returns and the policy-gradient loss (lessons/reinforce.py),
+playing episodes (lessons/cartpole.py), and the chapter run top to bottom with --quick."""
 
-import json
 import math
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from lessons import lesson_09_reinforcement_learning as lesson
+from lessons import cartpole
+from lessons import reinforce as lesson
+from tests.lesson_run import run_lesson
 
 
 def test_discounted_returns_hand_worked():
@@ -71,23 +73,23 @@ def test_single_step_gradient_is_prediction_minus_label_times_return():
     )
 
 
-def test_loss_is_cross_entropy_weighted_by_return_and_numpy_policy_matches_model():
-    loss_difference, gradient_difference = lesson.check_loss_is_weighted_cross_entropy(seed=1)
-    assert loss_difference < 1e-6 and gradient_difference < 1e-6
+def test_numpy_policy_matches_the_model():
     model = lesson.build_policy()
     states = np.random.default_rng(2).normal(size=(16, 4)).astype(np.float32)
     np.testing.assert_allclose(
-        lesson.numpy_logits(lesson.numpy_weights(model), states),
+        cartpole.numpy_logits(cartpole.numpy_weights(model), states),
         model(states).numpy(),
         atol=1e-5,
     )
 
 
 def test_play_episodes_masks_finished_episodes():
-    envs = lesson.make_envs(3)
+    envs = cartpole.make_envs(3)
     envs.reset(seed=0)
-    weights = lesson.numpy_weights(lesson.build_policy())
-    states, actions, rewards, alive = lesson.play_episodes(envs, weights, np.random.default_rng(0))
+    weights = cartpole.numpy_weights(lesson.build_policy())
+    states, actions, rewards, alive = cartpole.play_episodes(
+        envs, weights, np.random.default_rng(0)
+    )
     envs.close()
     assert states.shape[1:] == (3, 4) and actions.shape == rewards.shape == alive.shape
     lengths = alive.sum(axis=0)
@@ -101,27 +103,38 @@ def test_play_episodes_masks_finished_episodes():
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("lesson09")
-    return out, lesson.main(["--quick", "--out", str(out)])
+    metrics, stdout, _ = run_lesson(9, "--quick", out=out)
+    return out, metrics, stdout
 
 
 def test_quick_run_writes_metrics_and_plots(quick_run):
-    out, metrics = quick_run
-    on_disk = json.loads((out / "metrics.json").read_text())
-    assert on_disk == metrics
+    out, metrics, stdout = quick_run
     for key in ("eval_mean_return", "seconds", "episodes_trained", "train_last_moving_average"):
         assert math.isfinite(metrics[key]), key
-    assert 0 < metrics["eval_mean_return"] <= lesson.MAX_RETURN
-    assert metrics["episodes_trained"] > 0
+    assert 0 < metrics["eval_mean_return"] <= cartpole.MAX_RETURN
+    assert 0 < metrics["sampled_eval_mean_return"] <= cartpole.MAX_RETURN
+    assert metrics["episodes_trained"] == 24 and metrics["eval_episodes"] == 10
+    assert metrics["seeds_run"] == 1 and metrics["quick"] is True
+    # the chapter's own checks: the loss is weighted cross-entropy, the gradient the formula
+    assert metrics["loss_vs_cross_entropy_max_abs_diff"] < 1e-6
+    assert metrics["gradient_vs_formula_max_abs_diff"] < 1e-6
+    assert metrics["numpy_vs_model_max_abs_diff"] < 1e-5
     # the NumPy policy that drove the traced episode and the Keras model agree on every action
     assert metrics["traced_episode_same_actions_keras"] == metrics["traced_episode_steps"] > 0
     for name in ("learning_curve.png", "episode_trace.png"):
         assert (out / name).stat().st_size > 10_000, name
+    # what the text says is what the run measured
+    gap = metrics["eval_mean_return"] - metrics["sampled_eval_mean_return"]
+    assert f"Greedy minus sampled: {gap:+.1f} steps" in stdout
+    assert "G = [2.71 1.9  1.  ]" in stdout
+    assert "def discounted_returns(" in stdout  # the chapter shows the code that runs
+    assert f"{metrics['seeds_solved']} of 1 seeds reach" in stdout
 
 
 def test_quick_run_is_deterministic(quick_run, tmp_path):
-    _, first = quick_run
-    second = lesson.main(["--quick", "--out", str(tmp_path)])
-    timings = {"seconds", "train_seconds"}
+    _, first, _ = quick_run
+    second, _, _ = run_lesson(9, "--quick", out=tmp_path)
+    timings = {"seconds", "train_seconds", "seed_42_train_seconds"}
     assert {k: v for k, v in first.items() if k not in timings} == {
         k: v for k, v in second.items() if k not in timings
     }

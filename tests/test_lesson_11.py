@@ -1,15 +1,15 @@
-"""Lesson 11 (federated averaging): the weighted average, the client splits, the --quick run."""
-
-import json
+"""Lesson 11 (federated averaging): the weighted average, the client splits (lessons/federated.py),
+and the chapter run top to bottom with --quick."""
 
 import numpy as np
 import pytest
 
 from custom_layers import losses, optimizers
 from datasets import mnist
-from lessons import lesson_11_federated_learning as lesson
+from lessons import federated as lesson
 from lessons import mnist_models
 from tests._netguard import real_data
+from tests.lesson_run import run_lesson
 
 # MNIST's training label counts (digits 0-9): the partition tests use labels like these.
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
@@ -139,15 +139,28 @@ def test_one_full_batch_step_per_client_averages_to_one_centralized_step():
 
 def test_lesson_runs_in_quick_mode(tmp_path):
     real_data(mnist)  # prepares the cache (offline sources only) if a bare machine lacks it
-    metrics = lesson.main(["--quick", "--out", str(tmp_path)])
-    saved = json.loads((tmp_path / "metrics.json").read_text())
-    assert saved == metrics
+    saved, stdout, _ = run_lesson(11, "--quick", out=tmp_path)
     for name in ("fedavg_noniid_accuracy", "fedavg_iid_accuracy", "centralized_accuracy"):
         assert 0.2 < saved[name] <= 1.0
     assert saved["fedavg_noniid_accuracy"] < saved["fedavg_iid_accuracy"]
     assert saved["fedavg_noniid_accuracy"] < saved["centralized_accuracy"]
     assert saved["fedavg_noniid_mean_agreement"] < saved["fedavg_iid_mean_agreement"]
     assert saved["max_labels_per_client_noniid"] <= 2
-    assert saved["clients"] >= 10 and saved["seconds"] > 0
+    assert saved["pixel_stats_max_abs_diff"] < 1e-9  # the clients' reports give the pooled stats
+    assert saved["clients"] == 10 and saved["rounds"] == 3 and saved["train_examples"] == 6000
+    assert saved["seconds"] > 0 and saved["quick"] is True
     for name in ("partitions.png", "accuracy_vs_rounds.png"):
         assert (tmp_path / name).stat().st_size > 10_000
+    # the verdicts in the text are the run's own numbers
+    first, last = saved["fedavg_iid_first_agreement"], saved["fedavg_iid_last_agreement"]
+    trend = "fell" if last < first else "did not fall"
+    assert f"IID agreement {trend}: {first:.3f} in round 1, {last:.3f} in round 3." in stdout
+    assert "— lower for the non-IID clients." in stdout
+    assert f"FedAvg non-IID {saved['fedavg_noniid_accuracy']:.4f}" in stdout
+    assert "def federated_average(" in stdout  # the chapter shows the code that runs
+
+
+def test_clients_must_be_a_multiple_of_five(tmp_path):
+    _, _, stderr = run_lesson(11, "--quick", "--clients", "12", out=tmp_path, check=False)
+    assert "--clients: must be a multiple of 5, got 12" in stderr
+    assert "Traceback" not in stderr
