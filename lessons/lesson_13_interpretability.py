@@ -28,7 +28,7 @@ from lessons import word_attribution as words
 args = common.setup("13", "Lesson 13: saliency and integrated gradients", epochs=1)
 epochs = 3 if args.quick else args.epochs
 count, deletion_images, randomized_images, deletion_reviews, shown_per_group = (
-    (4, 24, 6, 64, 1) if args.quick else (8, 100, 16, 200, 2)
+    (4, 24, 4, 64, 1) if args.quick else (8, 100, 16, 200, 2)
 )
 MAP_STEPS = 256  # the m of the heat maps and word colours
 rng = np.random.default_rng(args.seed)

@@ -127,6 +127,12 @@ def tflite_logits(model_bytes, images, batch_size=500):
     return np.concatenate(logits)
 
 
+def op_names(model_bytes):
+    """The operations of a ``.tflite`` file in execution order, as the interpreter lists them."""
+    interpreter = make_interpreter(model_bytes)
+    return [op["op_name"] for op in interpreter._get_ops_details()]  # (no public API for this)
+
+
 def int8_weight_share(model_bytes, total_weights):
     """The int8 tensors of a dynamic-range model and their share of ``total_weights``."""
     interpreter = make_interpreter(model_bytes)
