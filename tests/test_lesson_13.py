@@ -1,7 +1,6 @@
 """Lesson 13 (interpretability): integrated gradients and saliency against exact answers,
-completeness, the IMDB word attributions, and the --quick run end to end."""
-
-import json
+completeness, the IMDB word attributions, the randomization test's pieces, and the --quick
+chapter end to end."""
 
 import keras
 import numpy as np
@@ -10,9 +9,11 @@ import tensorflow as tf
 
 from custom_layers.layers import Dense
 from datasets import imdb, mnist
-from lessons import imdb_models
-from lessons import lesson_13_interpretability as lesson
+from lessons import attribution, imdb_models, mnist_models
+from lessons import attribution as lesson
+from lessons import word_attribution as words
 from tests._netguard import real_data
+from tests.lesson_run import run_lesson
 
 
 def linear_model(rng, inputs=6):
@@ -100,8 +101,8 @@ def test_word_attributions_complete_and_saliency_is_flat(rng):
     for weights in classifier.trainable_weights:  # larger weights than at initialization
         weights.assign(rng.normal(size=weights.shape).astype(np.float32))
     ids = np.array([5, 9, 9, 17, 2, 33, 41, 0, 0, 0, 0, 0], np.int32)  # 7 words, then padding
-    logit = lesson.compile_review_logit(classifier)
-    scores, word_saliency, _ = lesson.word_attributions(classifier, logit, ids, steps=1024)
+    logit = words.compile_review_logit(classifier)
+    scores, word_saliency, _ = words.word_attributions(classifier, logit, ids, steps=1024)
     assert scores.shape == (7,) and word_saliency.shape == (7,)
     full = float(classifier(ids[None])[0, 0])
     zero = float(imdb_models.logit_from_vectors(classifier, tf.zeros((1, 1, 4)))[0, 0])
@@ -110,33 +111,76 @@ def test_word_attributions_complete_and_saliency_is_flat(rng):
     np.testing.assert_allclose(word_saliency, word_saliency[0], rtol=1e-5)  # mean pooling
 
 
+def test_spearman_against_the_textbook_formula(rng):
+    # without ties: ρ = 1 − 6 Σ d² / (n (n² − 1)), d the difference of the two ranks
+    a, b = rng.normal(size=40), rng.normal(size=40)
+    d = np.argsort(np.argsort(a)) - np.argsort(np.argsort(b))
+    assert attribution.spearman(a, b) == pytest.approx(1 - 6 * np.sum(d**2) / (40 * (40**2 - 1)))
+    assert attribution.spearman(a, np.exp(a)) == pytest.approx(1.0)  # any increasing map
+    assert attribution.spearman(a, -(a**3)) == pytest.approx(-1.0)
+
+
+def test_spearman_averages_tied_ranks():
+    # ranks of [1, 2, 2, 3] are [0, 1.5, 1.5, 3]; of [1, 2, 3, 4] [0, 1, 2, 3]
+    a, b = np.array([1.0, 2.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0, 4.0])
+    ranks = np.array([0, 1.5, 1.5, 3]) - 1.5
+    expected = ranks @ (np.arange(4) - 1.5) / np.sqrt((ranks @ ranks) * 5.0)
+    assert attribution.spearman(a, b) == pytest.approx(expected)
+    assert np.isnan(attribution.spearman(np.ones(5), np.arange(5.0)))  # a constant has no ranks
+
+
+def test_cascading_randomization_replaces_only_the_top_blocks():
+    keras.utils.set_random_seed(0)
+    model = mnist_models.build_cnn(0.13, 0.31, filters=(4, 8), units=8)
+    blocks = attribution.layer_blocks(model)
+    assert [name for name, _ in blocks][0] == "logits" and len(blocks) == 4
+    assert any("batch_normalization" in n for n in blocks[-1][1])  # BN goes with its conv
+    stages = attribution.cascading_randomizations(model, blocks, seed=1)
+    for depth, (_, copy) in enumerate(stages, start=1):
+        randomized = {n for _, names in blocks[:depth] for n in names}
+        for layer, trained in zip(copy.layers, model.layers, strict=True):
+            if not hasattr(layer, "kernel"):
+                continue
+            same = np.array_equal(layer.kernel.numpy(), trained.kernel.numpy())
+            assert same == (layer.name not in randomized), (depth, layer.name)
+
+
+def test_blur_keeps_a_constant_image_and_spreads_a_point():
+    flat = np.full((1, 28, 28, 1), 0.5, np.float32)
+    np.testing.assert_allclose(attribution.blur(flat)[0, 10:18, 10:18], 0.5, rtol=1e-6)
+    point = np.zeros((1, 28, 28, 1), np.float32)
+    point[0, 14, 14] = 1.0
+    blurred = attribution.blur(point)
+    assert blurred.sum() == pytest.approx(1.0, rel=1e-5) and blurred.max() < 0.1
+
+
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     real_data(mnist)  # prepare the caches (offline sources only) if a bare machine lacks them
     real_data(imdb)
     out = tmp_path_factory.mktemp("lesson13")
-    metrics = lesson.main(["--quick", "--out", str(out)])
-    return out, metrics
+    metrics, printed, _ = run_lesson(13, "--quick", out=out)
+    return out, metrics, printed
 
 
 def test_quick_run_writes_its_report(quick_run):
-    out, metrics = quick_run
-    assert json.loads((out / "metrics.json").read_text()) == metrics
+    out, metrics, printed = quick_run
     for name in [
         "mnist_attributions_correct.png",
         "mnist_attributions_mistakes.png",
         "mnist_deletion_curves.png",
+        "mnist_randomization.png",
         "imdb_word_attributions.png",
         "imdb_word_attributions.html",
         "cnn.keras",
     ]:
         assert (out / name).stat().st_size > 0, name
-    assert metrics["mnist_model_source"] == "trained here"
+    assert metrics["mnist_model_source"] == "trained here" and "--quick" in printed
     assert metrics["mnist_test_accuracy"] > 0.6 and metrics["imdb_test_accuracy"] > 0.6
 
 
 def test_quick_run_completeness(quick_run):
-    _, metrics = quick_run
+    _, metrics, _ = quick_run
     assert metrics["ig_completeness_error_mnist"] < 0.05  # m = 256, trapezoid
     assert metrics["ig_completeness_error_imdb"] < 0.01
     for name in ("mnist", "imdb"):
@@ -147,12 +191,41 @@ def test_quick_run_completeness(quick_run):
     assert metrics["imdb_saliency_relative_spread"] < 1e-4
 
 
-def test_quick_run_sanity_checks(quick_run):
-    _, metrics = quick_run
-    # deleting the pixels IG ranks highest hurts the logit more than deleting random ones
+def test_quick_run_deletion_under_every_baseline(quick_run):
+    _, metrics, printed = quick_run
+    for baseline in ("black", "mean", "blurred"):
+        for what in ("logit_after_20pct", "unchanged_after_20pct", "area"):
+            for method in ("ig", "saliency", "random"):
+                assert np.isfinite(metrics[f"deletion_{baseline}_{what}_{method}"])
+        # the verdict printed is the method with the smallest area, computed by the run
+        areas = {
+            m: metrics[f"deletion_{baseline}_area_{k}"]
+            for m, k in (
+                ("integrated gradients", "ig"),
+                ("saliency", "saliency"),
+                ("random", "random"),
+            )
+        }
+        assert metrics[f"deletion_{baseline}_steepest"] == min(areas, key=areas.get)
+    # deleting the pixels IG ranks highest to black hurts more than deleting random ones
     assert metrics["deletion_logit_after_20pct_ig"] < metrics["deletion_logit_after_20pct_random"]
     assert (
-        metrics["deletion_unchanged_after_20pct_ig"]
-        < metrics["deletion_unchanged_after_20pct_random"]
+        metrics["deletion_logit_after_20pct_ig"] == metrics["deletion_black_logit_after_20pct_ig"]
     )
+    assert "falls fastest when ranked by" in printed
     assert metrics["word_deletion_flip_rate_ig"] > metrics["word_deletion_flip_rate_random"]
+
+
+def test_quick_run_randomization(quick_run):
+    _, metrics, printed = quick_run
+    stages = 4  # logits, dense, conv 2 (+ batch norm), conv 1 (+ batch norm)
+    for depth in range(1, stages + 1):
+        assert metrics[f"randomization_accuracy_{depth}"] < 0.5  # random weights: near chance
+    for name in ("saliency", "saliency_ink", "ig", "ig_ink"):
+        rho = metrics[f"randomization_spearman_{name}_all"]
+        assert rho == metrics[f"randomization_spearman_{name}_{stages}"] and -1 <= rho <= 1
+        verdict = "changed" if rho < 0.5 else "did NOT change"
+        assert f"ρ = {rho:.3f}: the map {verdict}" in printed
+    # IG from black is 0 on black pixels for any model: over all pixels it agrees more than
+    # over the ink alone
+    assert metrics["randomization_spearman_ig_all"] > metrics["randomization_spearman_ig_ink_all"]

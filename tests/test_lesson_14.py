@@ -1,13 +1,15 @@
-"""Lesson 14: the state-vector simulator against NumPy, parameter shift against the tape."""
+"""Lesson 14: the state-vector simulator against NumPy, parameter shift against the tape, and
+the --quick chapter end to end."""
 
-import json
 from functools import reduce
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from lessons import lesson_14_quantum_circuit as lesson
+from lessons import parameter_shift
+from lessons import quantum_sim as lesson
+from tests.lesson_run import run_lesson
 
 I2 = np.eye(2)
 PAULI_Z = np.diag([1.0, -1.0])
@@ -115,10 +117,9 @@ def test_gates_on_each_qubit_match_kronecker_products():
 def test_bell_state():
     state = lesson.bell_state()
     np.testing.assert_allclose(as_vector(state), np.array([1, 0, 0, 1]) / np.sqrt(2), atol=1e-15)
-    report = lesson.bell_state_report()
-    assert report["z0"] == pytest.approx(0, abs=1e-15)
-    assert report["z1"] == pytest.approx(0, abs=1e-15)
-    assert report["z0z1"] == pytest.approx(1, abs=1e-15)
+    assert float(lesson.expectation_z(state, 0, 2)) == pytest.approx(0, abs=1e-15)
+    assert float(lesson.expectation_z(state, 1, 2)) == pytest.approx(0, abs=1e-15)
+    assert float(lesson.expectation_z(state, [0, 1], 2)) == pytest.approx(1, abs=1e-15)
 
 
 def test_batched_gates_act_per_example():
@@ -153,24 +154,24 @@ def test_parameter_shift_equals_the_tape(n_qubits):
     with tf.GradientTape(persistent=True) as tape:  # persistent: one backward pass per row
         outputs = lesson.circuit(angles, variable, n_qubits)
     reference = tape.jacobian(outputs, variable, experimental_use_pfor=False).numpy()
-    _, trick, _ = lesson.tape_jacobian_and_gradient(angles, targets, params, n_qubits)
+    _, trick, _ = parameter_shift.tape_jacobian_and_gradient(angles, targets, params, n_qubits)
     np.testing.assert_allclose(trick.numpy(), reference, atol=1e-13)
 
-    shift = lesson.parameter_shift_jacobian(angles, params, n_qubits).numpy()
+    shift = parameter_shift.parameter_shift_jacobian(angles, params, n_qubits).numpy()
     assert shift.shape == reference.shape
     assert np.max(np.abs(reference)) > 0.1  # not a trivially flat point
     np.testing.assert_allclose(shift, reference, atol=1e-12)
-    check = lesson.compare_gradients(angles, targets, params, n_qubits)
+    check = parameter_shift.compare_gradients(angles, targets, params, n_qubits)
     assert check["jacobian_diff"] <= 1e-12
     assert check["gradient_diff"] <= 1e-12
 
 
 def test_tape_gradient_matches_finite_differences():
     angles, targets, params = _problem()
-    _, _, gradient = lesson.tape_jacobian_and_gradient(angles, targets, params, 2)
+    _, _, gradient = parameter_shift.tape_jacobian_and_gradient(angles, targets, params, 2)
 
     def loss(p):
-        return float(lesson.mse(lesson.circuit(angles, tf.constant(p), 2), targets))
+        return float(parameter_shift.mse(lesson.circuit(angles, tf.constant(p), 2), targets))
 
     step = 1e-6
     numeric = np.zeros_like(params)
@@ -183,16 +184,18 @@ def test_tape_gradient_matches_finite_differences():
 
 
 def test_lesson_runs_in_quick_mode(tmp_path):
-    metrics = lesson.main(["--quick", "--out", str(tmp_path)])
-    saved = json.loads((tmp_path / "metrics.json").read_text())
-    assert saved == metrics
-    for name in ("final_loss", "max_param_shift_grad_diff", "seconds", "test_accuracy"):
-        assert name in saved
+    saved, printed, _ = run_lesson(14, "--quick", out=tmp_path)
     assert saved["max_param_shift_grad_diff"] <= 1e-10
     assert saved["final_loss"] < 0.5  # the untrained circuit starts near 1
     assert saved["test_accuracy"] >= 0.85
     assert saved["bell_z0z1"] == pytest.approx(1.0)
+    assert saved["trainable_angles"] == saved["layers"] * saved["qubits"] * 2
+    # the classical yardstick has about as many parameters as the circuit has angles
+    assert abs(saved["classical_params"] - saved["trainable_angles"]) <= 2
+    assert f"{saved['trainable_angles']} trainable angles" in printed
     # shot noise: 100× more shots, about 10× smaller error (a loose bound on a random quantity)
     assert saved["shot_noise_grad_rmse_10000"] < saved["shot_noise_grad_rmse_100"] / 3
+    assert -0.8 < saved["shot_noise_slope"] < -0.3
+    assert f"error ∝ S^{saved['shot_noise_slope']:.2f}" in printed
     for name in ("loss_curve.png", "decision_boundary.png", "state_vector_cost.png"):
         assert (tmp_path / name).stat().st_size > 10_000
