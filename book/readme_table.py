@@ -36,6 +36,16 @@ HEADLINES = {
     "least-squares linear {linear_baseline_accuracy:.1%}: {epochs} full-batch steps underfit)",
     "05": "CNN **{cnn_test_accuracy:.2%}**, MLP **{mlp_test_accuracy:.2%}** on the 10k test set; "
     "convolution by hand = `Conv2D` within {conv_by_hand_max_abs_diff:.0e}",
+    "09": "greedy policy averages **{eval_mean_return:.1f}** over {eval_episodes} unseen episodes "
+    "(sampled actions {sampled_eval_mean_return:.1f}; random policy {random_policy_mean_return:.1f})",
+    "10": "one device, `MirroredStrategy` (2 logical CPUs) and 2 worker processes end at losses "
+    "{single_loss:.7f} / {mirrored_loss:.7f} / {multiworker_loss:.7f}; a killed 2-worker job "
+    "resumes to weights within {resume_weight_diff:.0e} of an uninterrupted one",
+    "11": "FedAvg over {clients} clients: non-IID {fedavg_noniid_accuracy:.1%}, IID "
+    "{fedavg_iid_accuracy:.1%}, centralized {centralized_accuracy:.1%} (same budget)",
+    "14": "2-qubit circuit: {test_accuracy:.1%} test accuracy on two moons (a classical net with "
+    "{classical_params} parameters: {classical_test_accuracy:.1%}); parameter-shift gradient = "
+    "tape gradient within {max_param_shift_grad_diff:.0e}",
     "15": "scalar autograd engine = `tf.GradientTape` within {engine_vs_tape_max_abs_diff:.0e} "
     "(float64) on an expression and a 2-4-1 tanh network; {steps} descent steps agree",
     "16": "3 linear layers = 1 (difference {linear_collapse_max_abs_diff:.0e}); XOR: no activation "
