@@ -37,7 +37,8 @@ HEADLINES = {
     "05": "CNN **{cnn_test_accuracy:.2%}**, MLP **{mlp_test_accuracy:.2%}** on the 10k test set; "
     "convolution by hand = `Conv2D` within {conv_by_hand_max_abs_diff:.0e}",
     "09": "greedy policy averages **{eval_mean_return:.1f}** over {eval_episodes} unseen episodes "
-    "(sampled actions {sampled_eval_mean_return:.1f}; random policy {random_policy_mean_return:.1f})",
+    "(sampled actions {sampled_eval_mean_return:.1f}; "
+    "random policy {random_policy_mean_return:.1f})",
     "10": "one device, `MirroredStrategy` (2 logical CPUs) and 2 worker processes end at losses "
     "{single_loss:.7f} / {mirrored_loss:.7f} / {multiworker_loss:.7f}; a killed 2-worker job "
     "resumes to weights within {resume_weight_diff:.0e} of an uninterrupted one",
