@@ -72,7 +72,9 @@ def test_quick_bench_sparse_rows_are_exact_and_explained(tmp_path):
         for against in ("slices", "dense"):
             assert f"sparse {table} {name} vs built-in ({against})" in saved["ratios"]
         exact = rows[name]["builtin_sparse"]["max_abs_diff_from_dense"]
-        assert exact["custom"] <= 1e-6, name  # ours: the dense maths
+        # Ours: the dense maths. SGD scatters a repeated row's slices one by one (as the
+        # built-in does), so it differs by float32 rounding of |w| ~ 4 (design: 1e-5).
+        assert exact["custom"] <= (1e-5 if name.startswith("SGD") else 1e-6), name
         # Fewer passes over the table than the built-in fed the densified gradient.
         passes = rows[name]["builtin_dense"]["table_passes"]
         assert passes["custom"] < passes["builtin_dense"], (name, passes)

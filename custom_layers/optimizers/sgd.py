@@ -21,9 +21,10 @@ class SGD(base.Optimizer):
         w ← w + μ v − η g            (Nesterov: look one velocity step ahead)
 
     Sparse gradients (an embedding's rows): the update is linear in ``g``, so the slices
-    are scattered as they come (a repeated row's slices add up, as in the dense sum).
-    Plain SGD then touches only those rows (every other row's update is exactly 0); with
-    momentum every velocity decays, so ``v`` and ``w`` are updated whole.
+    are scattered as they come: a repeated row's slices add up, the dense sum in another
+    order (float32 rounding apart), and no ``tf.unique`` is paid. Plain SGD then touches
+    only those rows (every other row's update is exactly 0); with momentum every velocity
+    decays, so ``v`` and ``w`` are updated whole.
 
     Args:
         learning_rate: ``η``, a float (NumPy scalars and ints too), a schedule or a
