@@ -152,16 +152,18 @@ class Adam(base.Optimizer):
         g = ops.cast(gradient.values, variable.dtype)
         index = self._get_variable_index(variable)
 
-        # m ← β₁ m + (1 − β₁) g, v ← β₂ v + (1 − β₂) g² (g = 0 outside the batch)
-        m = ops.multiply(self._momentums[index], self.beta_1)
-        m = sparse.add_to_rows(m, gradient, ops.multiply(g, 1 - self.beta_1))
-        v = ops.multiply(self._velocities[index], self.beta_2)
-        v = sparse.add_to_rows(v, gradient, ops.multiply(ops.square(g), 1 - self.beta_2))
-        self.assign(self._momentums[index], m)
-        self.assign(self._velocities[index], v)
+        # m ← β₁ m + (1 − β₁) g, v ← β₂ v + (1 − β₂) g² (g = 0 outside the batch). Each new
+        # value goes straight into its variable, read back below: a tensor still needed
+        # after its assign would be copied into the variable instead of handed over.
+        m, v = self._momentums[index], self._velocities[index]
+        self.assign(
+            m, sparse.add_to_rows(ops.multiply(m, self.beta_1), gradient, (1 - self.beta_1) * g)
+        )
+        v_rows = ops.multiply(ops.square(g), 1 - self.beta_2)
+        self.assign(v, sparse.add_to_rows(ops.multiply(v, self.beta_2), gradient, v_rows))
         if self.amsgrad:
-            v = ops.maximum(self._velocity_hats[index], v)
-            self.assign(self._velocity_hats[index], v)
+            self.assign(self._velocity_hats[index], ops.maximum(self._velocity_hats[index], v))
+            v = self._velocity_hats[index]
         self.assign_sub(
             variable, ops.divide(ops.multiply(m, alpha), ops.add(ops.sqrt(v), self.epsilon))
         )

@@ -130,31 +130,35 @@ class RMSprop(base.Optimizer):
         index = self._get_variable_index(variable)
         rho = self.rho
 
-        mean_square = sparse.add_to_rows(
-            ops.multiply(rho, self._velocities[index]),
-            gradient,
-            ops.multiply(1 - rho, ops.square(g)),
+        # s ← ρ s + (1 − ρ) g² on every row (g = 0 outside the batch); the batch's rows of
+        # the new s are computed apart from the old ones, so that the new table is only
+        # assigned (handed over to the variable, not copied).
+        old = sparse.read(self._velocities[index])
+        share = ops.multiply(1 - rho, ops.square(g))
+        denominator = ops.add(ops.multiply(rho, sparse.rows_of(old, gradient)), share)
+        self.assign(
+            self._velocities[index],
+            sparse.add_to_rows(ops.multiply(rho, old), gradient, share),
         )
-        self.assign(self._velocities[index], mean_square)
-        denominator = sparse.rows_of(mean_square, gradient)
-        if self.centered:
-            mean = sparse.add_to_rows(
-                ops.multiply(rho, self._average_gradients[index]),
-                gradient,
-                ops.multiply(1 - rho, g),
+        if self.centered:  # a ← ρ a + (1 − ρ) g likewise
+            old = sparse.read(self._average_gradients[index])
+            share = ops.multiply(1 - rho, g)
+            mean = ops.add(ops.multiply(rho, sparse.rows_of(old, gradient)), share)
+            self.assign(
+                self._average_gradients[index],
+                sparse.add_to_rows(ops.multiply(rho, old), gradient, share),
             )
-            self.assign(self._average_gradients[index], mean)
-            denominator = denominator - ops.square(sparse.rows_of(mean, gradient))
+            denominator = denominator - ops.square(mean)
         denominator = ops.add(denominator, self.epsilon)
         increment = ops.divide(ops.multiply(learning_rate, g), ops.sqrt(denominator))  # Δ's rows
 
         if self.momentum > 0:
             velocity = self._momentums[index]
-            velocity_value = sparse.add_to_rows(
-                ops.multiply(self.momentum, velocity), gradient, increment
+            self.assign(
+                velocity,
+                sparse.add_to_rows(ops.multiply(self.momentum, velocity), gradient, increment),
             )
-            self.assign(velocity, velocity_value)
-            self.assign_sub(variable, velocity_value)
+            self.assign_sub(variable, velocity)
         else:
             self.assign_sub(variable, sparse.on_rows(increment, gradient))  # Δ = 0 elsewhere
 

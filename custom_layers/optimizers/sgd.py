@@ -105,14 +105,14 @@ class SGD(base.Optimizer):
             return
         velocity = self.momentums[self._get_variable_index(variable)]
         momentum = ops.cast(self.momentum, variable.dtype)
-        # v ← μ v − η g: every row decays, the batch's rows also get −η g.
-        velocity_value = sparse.add_to_rows(ops.multiply(velocity, momentum), gradient, -step)
-        self.assign(velocity, velocity_value)
+        # v ← μ v − η g: every row decays, the batch's rows also get −η g. (The variable is
+        # read back after its assign, so the new value is handed over, not copied.)
+        self.assign(velocity, sparse.add_to_rows(ops.multiply(velocity, momentum), gradient, -step))
         if self.nesterov:  # w ← w + μ v − η g
-            velocity_value = sparse.add_to_rows(
-                ops.multiply(velocity_value, momentum), gradient, -step
-            )
-        self.assign_add(variable, velocity_value)
+            increment = sparse.add_to_rows(ops.multiply(velocity, momentum), gradient, -step)
+            self.assign_add(variable, increment)
+        else:
+            self.assign_add(variable, velocity)
 
     def get_config(self):
         config = super().get_config()

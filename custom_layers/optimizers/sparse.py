@@ -60,6 +60,15 @@ def add_to_rows(tensor, gradient, values):
     return tf.tensor_scatter_nd_add(tensor, gradient.indices[:, None], values)
 
 
+def read(variable):
+    """The whole value of ``variable`` as a tensor (a dense read, no copy)."""
+    import tensorflow as tf
+
+    return tf.convert_to_tensor(
+        variable.value if isinstance(variable, keras.Variable) else variable
+    )
+
+
 def rows_of(tensor, gradient):
     """The rows of ``tensor`` (or a variable: then only those rows are read) that
     ``gradient`` touches."""
