@@ -52,7 +52,7 @@ SCRIPT = textwrap.dedent(
     def fit(optimizer):
         trained = model()
         trained.compile(optimizer=optimizer, loss="mse")
-        trained.fit(tokens, y, batch_size=16, epochs=5, shuffle=False, verbose=0)  # 20 steps
+        trained.fit(tokens, y, batch_size=16, epochs=3, shuffle=False, verbose=0)  # 12 steps
         return trained.get_weights()
 
     start = model().get_weights()
