@@ -7,7 +7,7 @@
 # this course follows writes Adam *without* its bias correction: we write the full
 # version, keep the article's as an option, and measure what the correction changes.
 #
-# The optimizers live in `custom_layers/optimizers.py`: each one is a
+# The optimizers live in `custom_layers/optimizers/` (one module per optimizer): each one is a
 # `keras.optimizers.Optimizer` subclass with `__init__`, `build` (one slot variable per
 # weight and moment), `update_step` (the rule below, for one weight) and `get_config`.
 # Here we watch them walk on two small 2-D surfaces, where a trajectory can be drawn.
