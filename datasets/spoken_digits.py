@@ -543,16 +543,16 @@ def augment(
 def mu_law(x, mu: float = 255.0):
     """8-bit μ-law telephone coding and decoding (ITU-T G.711's curve, without its segments).
 
-    Compress ``c = sign(x)·ln(1 + μ|x|)/ln(1 + μ)``, round ``c`` to one of ``μ + 1 = 256``
-    levels on [-1, 1], expand ``x̂ = sign(c)·((1 + μ)^|c| − 1)/μ``: quiet samples keep fine
-    steps, loud ones get coarse steps, so the coding noise follows the signal's level.
+    Compress ``c = sign(x)·ln(1 + μ|x|)/ln(1 + μ)``, keep a sign bit and 7 bits of ``|c|``
+    (``|c|`` rounded to a multiple of 1/127), expand ``x̂ = sign(c)·((1 + μ)^|c| − 1)/μ``: quiet
+    samples keep fine steps, loud ones get coarse steps, so the coding noise follows the level.
     """
     import tensorflow as tf
 
     x = tf.clip_by_value(x, -1.0, 1.0)
-    compressed = tf.sign(x) * tf.math.log1p(mu * tf.abs(x)) / tf.math.log1p(mu)
-    compressed = tf.round((compressed + 1.0) * (mu / 2.0)) * (2.0 / mu) - 1.0
-    return tf.sign(compressed) * (tf.pow(1.0 + mu, tf.abs(compressed)) - 1.0) / mu
+    magnitude = tf.math.log1p(mu * tf.abs(x)) / tf.math.log1p(mu)
+    magnitude = tf.round(magnitude * 127.0) / 127.0
+    return tf.sign(x) * (tf.pow(1.0 + mu, magnitude) - 1.0) / mu
 
 
 def simulate_channel(
@@ -572,7 +572,8 @@ def simulate_channel(
       log-frequency), as different microphones and rooms colour a voice;
     - **telephone band** ``B`` on a fraction ``telephone`` of the clips: a band-pass with edges
       drawn in 200–400 Hz and 3000–3800 Hz (``|B|² = 1/(1 + (f_low/f)^8) · 1/(1 + (f/f_high)^8)``),
-      what an 8 kHz phone line keeps of a voice, followed by 8-bit μ-law coding (:func:`mu_law`);
+      what an 8 kHz phone line keeps of a voice, followed by 8-bit μ-law coding (:func:`mu_law`;
+      coded at 16 kHz, its noise spreads up to 8 kHz, where a real line keeps it below 4 kHz);
     - **reverberation** ``R`` on a fraction ``reverb``: the direct sound plus a 0.5 s tail of
       noise decaying by 60 dB in ``RT60`` ∈ [0.1, 0.6] s, 0 to 20 dB below it.
     """
