@@ -53,8 +53,8 @@ args = common.setup("08", "Lesson 08: audio spectrograms", epochs=12, extra=extr
 # 1 second at 16 kHz: 16 000 numbers between −1 and 1, the word centred.
 #
 # The split is **by voice variant**, in three parts: the *test* variants (never heard, in any
-# accent), the *validation* variants (held out of training too; every choice in this chapter
-# — epochs, augmentations, normalization — is made on them) and the rest, to train on.
+# accent), the *validation* variants (held out of training too; the choices this chapter
+# compares — augmentations, normalization — are made on them) and the rest, to train on.
 #
 # The **real voices** are Allison Smith's recordings of the digits for the Asterisk telephone
 # system (`datasets.real_voices`, from Debian's packages, CC BY-SA 3.0): the same takes at
@@ -381,18 +381,18 @@ metrics = common.finish(args, metrics)
 # `exercises/lesson_08.py`; reference solutions are one link away, in
 # [`solutions/lesson_08.py`](../solutions/lesson_08.py)).
 #
-# 1. **Frames of a signal.** Write `frame_count(samples, frame_length, frame_step, center)` and
-#    `frame(signal, frame_length, frame_step)` (the `(frames, frame_length)` array the STFT
-#    windows), and check the 98 frames of section 2.
-# 2. **μ-law.** Write `mu_law_compress(x, mu)` and `mu_law_expand(y, mu)`, the companding
-#    curve of section 4 and its inverse. Why does a quantized μ-law signal have a noise floor
-#    that follows the voice's level?
+# 1. **Frames of a signal.** Write `frame(signal, frame_length, frame_step)`: the
+#    `(frames, frame_length)` array the STFT windows, with only whole frames. Check the 98
+#    frames of section 2.
+# 2. **μ-law.** Write `mu_law_compress(x, mu)` and `mu_law_expand(y, mu)`, the companding curve
+#    of section 4 and its inverse. Why does a quantized μ-law signal have a noise floor that
+#    follows the voice's level?
 # 3. **The mel filterbank.** Write `mel_filterbank(num_mel_bins, num_spectrogram_bins,
-#    sample_rate, fmin, fmax)`: HTK triangles evenly spaced in mel, as
-#    `tf.signal.linear_to_mel_weight_matrix` builds them.
-# 4. **Per-channel normalization.** Write `normalize_per_channel(log_mel)` and prove on paper
-#    that it removes any fixed filter `H(f)` applied to the recording (up to the mel bands'
-#    widths).
-# 5. **Experiment.** Retrain with `--epochs 4`, then predict, before measuring: which moves
-#    more, the synthetic test accuracy or the real-voice one? Why is a 20-clip test too small to
-#    tell two recipes apart?
+#    sample_rate, fmin, fmax)`: HTK triangles evenly spaced in mel, the matrix
+#    `tf.signal.linear_to_mel_weight_matrix` builds for the front end.
+# 4. **Question.** Show that per-channel normalization removes a fixed filter `H(f)` applied
+#    to a recording, as long as `|H|` is nearly constant across each mel band. What does it
+#    *not* remove that a telephone line does to a voice?
+# 5. **Experiment.** Predict, then measure: retrain with `--epochs 4`; which moves more, the
+#    synthetic test accuracy or the real-voice one? How many real clips would it take to tell
+#    two recipes 5 points apart?
