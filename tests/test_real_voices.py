@@ -1,7 +1,6 @@
 """The real-voice test set (datasets.real_voices): pinned files, sources without root, offline."""
 
 import hashlib
-import os
 import stat
 import warnings
 
@@ -112,8 +111,8 @@ def test_g722_decoding_round_trip():
 
 
 @pytest.mark.skipif(not HAVE_REAL, reason="real voices not prepared (make data)")
-def test_real_sets_are_the_same_takes_at_two_rates(tmp_path):
-    os.environ.setdefault(cache.ENV_OFFLINE, "1")
+def test_real_sets_are_the_same_takes_at_two_rates(monkeypatch):
+    monkeypatch.setenv(cache.ENV_OFFLINE, "1")  # verified files only: never apt-get in a test
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a verified cache loads without re-preparing
         found, missing = real_voices.load_all()
