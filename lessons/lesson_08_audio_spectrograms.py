@@ -357,9 +357,9 @@ if not unavailable:
 # %% [markdown]
 # ## Summary
 #
-# A log-mel front end inside the model, a small CNN, and augmentations that simulate phone
-# lines and rooms, chosen on validation voices only; the test voices and the real speaker
-# measure what came out. The comparisons of this run:
+# A log-mel front end inside the model, a small CNN, and candidate augmentations that simulate
+# phone lines and rooms, each kept or dropped on validation voices only; the test voices and
+# the real speaker measure what came out. The comparisons of this run:
 
 # %%
 print(
