@@ -563,6 +563,79 @@ def augment(
     return x + noise * tf.sqrt(power / snr) * use_noise
 
 
+def mu_law(x, mu: float = 255.0):
+    """8-bit μ-law telephone coding and decoding (ITU-T G.711's curve, without its segments).
+
+    Compress ``c = sign(x)·ln(1 + μ|x|)/ln(1 + μ)``, keep a sign bit and 7 bits of ``|c|``
+    (``|c|`` rounded to a multiple of 1/127), expand ``x̂ = sign(c)·((1 + μ)^|c| − 1)/μ``: quiet
+    samples keep fine steps, loud ones get coarse steps, so the coding noise follows the level.
+    """
+    import tensorflow as tf
+
+    x = tf.clip_by_value(x, -1.0, 1.0)
+    magnitude = tf.math.log1p(mu * tf.abs(x)) / tf.math.log1p(mu)
+    magnitude = tf.round(magnitude * 127.0) / 127.0
+    return tf.sign(x) * (tf.pow(1.0 + mu, magnitude) - 1.0) / mu
+
+
+def simulate_channel(
+    waveforms,
+    seeds,
+    telephone: float = 0.5,
+    equalize_db: float = 6.0,
+    reverb: float = 0.0,
+    sample_rate: int = SAMPLE_RATE,
+):
+    """Pass a batch ``(batch, samples)`` through random recording channels (stateless ``seeds``).
+
+    One FFT of the zero-padded clip, multiplied by the channel's frequency response
+    ``H(f) = E(f)·B(f)·R(f)``, then back, then the coding:
+
+    - **equalization** ``E``: a smooth random tilt of ±``equalize_db`` (four cosines in
+      log-frequency), as different microphones and rooms colour a voice;
+    - **telephone band** ``B`` on a fraction ``telephone`` of the clips: a band-pass with edges
+      drawn in 200–400 Hz and 3000–3800 Hz (``|B|² = 1/(1 + (f_low/f)^8) · 1/(1 + (f/f_high)^8)``),
+      what an 8 kHz phone line keeps of a voice, followed by 8-bit μ-law coding (:func:`mu_law`;
+      coded at 16 kHz, its noise spreads up to 8 kHz, where a real line keeps it below 4 kHz);
+    - **reverberation** ``R`` on a fraction ``reverb``: the direct sound plus a 0.5 s tail of
+      noise decaying by 60 dB in ``RT60`` ∈ [0.1, 0.6] s, 0 to 20 dB below it.
+    """
+    import tensorflow as tf
+
+    batch, length = tf.shape(waveforms)[0], tf.shape(waveforms)[1]
+    fft = 2 * CLIP_SAMPLES  # room for the reverberation tail: no wrap-around into the clip
+    seeds = tf.random.experimental.stateless_split(seeds, 8)
+
+    def uniform(i, low, high, shape=None):
+        return tf.random.stateless_uniform(shape or [batch, 1], seeds[i], low, high)
+
+    frequency = tf.linspace(0.0, sample_rate / 2.0, fft // 2 + 1)[tf.newaxis, :]
+    where = tf.math.log(frequency + 100.0) / np.log(sample_rate / 2.0 + 100.0)  # 0 … 1
+    k = tf.range(1.0, 5.0)[tf.newaxis, :, tf.newaxis]
+    tilt = uniform(0, -equalize_db, equalize_db, [batch, 4])[:, :, tf.newaxis]
+    gain_db = tf.reduce_sum(tilt * tf.cos(np.pi * k * where[:, tf.newaxis, :]), axis=1) / 2.0
+    response = tf.pow(10.0, gain_db / 20.0)
+    phone = uniform(1, 0.0, 1.0) < telephone
+    low, high = uniform(2, 200.0, 400.0), uniform(3, 3000.0, 3800.0)
+    band = tf.math.rsqrt((1.0 + (low / (frequency + 1e-3)) ** 8) * (1.0 + (frequency / high) ** 8))
+    response = tf.complex(response * tf.where(phone, band, tf.ones_like(band)), 0.0)
+    if reverb > 0:
+        tail_length = sample_rate // 2
+        t = tf.range(tail_length, dtype=tf.float32)[tf.newaxis, :] / sample_rate
+        tail = tf.random.stateless_normal([batch, tail_length], seeds[4])
+        tail *= tf.exp(-6.9 * t / uniform(5, 0.1, 0.6))  # e^-6.9 = 10^-3: -60 dB at RT60
+        tail /= tf.norm(tail, axis=1, keepdims=True)  # unit energy, then 0 to 20 dB below
+        tail *= tf.pow(10.0, uniform(6, -20.0, 0.0) / 20.0)
+        tail *= tf.cast(uniform(7, 0.0, 1.0) < reverb, tf.float32)
+        impulse = tf.concat([tf.ones([batch, 1]), tail[:, 1:]], axis=1)  # direct sound first
+        response *= tf.signal.rfft(tf.pad(impulse, [[0, 0], [0, fft - tail_length]]))
+    spectrum = tf.signal.rfft(tf.pad(waveforms, [[0, 0], [0, fft - length]]))
+    x = tf.signal.irfft(spectrum * response)[:, :length]
+    peak = tf.reduce_max(tf.abs(x), axis=1, keepdims=True) + 1e-9
+    coded = mu_law(x * (0.7 / peak)) * (peak / 0.7)  # a phone line codes a well-levelled voice
+    return tf.where(phone, coded, x)
+
+
 def pipeline(
     x,
     y,

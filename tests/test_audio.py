@@ -195,3 +195,57 @@ def test_spec_augment_round_trips_in_a_saved_model(tmp_path):
     x = noise((2, 2000), seed=6)
     np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())
     assert loaded.layers[2].get_config() == model.layers[2].get_config()
+
+
+# ---------------------------------------------------------------- channel simulation (lesson 08)
+def test_mu_law_round_trip_has_256_levels_and_relative_error():
+    from datasets.spoken_digits import mu_law
+
+    x = np.linspace(-1, 1, 20001).astype(np.float32)
+    coded = mu_law(x).numpy()
+    assert len(np.unique(coded)) <= 256  # a sign bit and 7 bits
+    np.testing.assert_allclose(mu_law(np.float32([-1, 0, 1])).numpy(), [-1, 0, 1], atol=1e-6)
+    # the step grows with the level: quiet samples keep fine detail, loud ones coarse
+    quiet, loud = np.abs(x) < 0.01, np.abs(x) > 0.5
+    assert np.abs(coded - x)[quiet].max() < 1e-3 < np.abs(coded - x)[loud].max() < 0.025
+
+
+def _band_energy(x, low, high):
+    spectrum = np.abs(np.fft.rfft(x, axis=-1)) ** 2
+    f = np.fft.rfftfreq(x.shape[-1], 1 / RATE)
+    return spectrum[..., (f >= low) & (f < high)].sum(axis=-1)
+
+
+def test_telephone_channel_keeps_the_phone_band_only():
+    from datasets.spoken_digits import simulate_channel
+
+    x = noise((4, RATE), seed=3)
+    seeds = tf.constant([5, 6], tf.int64)
+    phone = simulate_channel(x, seeds, telephone=1.0, equalize_db=0.0).numpy()
+    inside = _band_energy(phone, 500, 3000) / _band_energy(x, 500, 3000)
+    above = _band_energy(phone, 4500, 8000) / _band_energy(x, 4500, 8000)
+    below = _band_energy(phone, 20, 100) / _band_energy(x, 20, 100)
+    assert np.all(inside > 0.8) and np.all(below < 1e-2)
+    assert np.all(above < 0.05)  # what is left up there is the μ-law coding noise, broadband
+    # nothing asked, nothing done; the same seeds give the same channel
+    same = simulate_channel(x, seeds, telephone=0.0, equalize_db=0.0).numpy()
+    np.testing.assert_allclose(same, x, atol=1e-5)
+    again = simulate_channel(x, seeds, telephone=1.0, equalize_db=0.0).numpy()
+    np.testing.assert_array_equal(again, phone)
+
+
+def test_equalization_and_reverberation():
+    from datasets.spoken_digits import simulate_channel
+
+    x = noise((8, RATE), seed=4)
+    seeds = tf.constant([1, 2], tf.int64)
+    coloured = simulate_channel(x, seeds, telephone=0.0, equalize_db=6.0).numpy()
+    gain_db = 10 * np.log10(_band_energy(coloured, 200, 7000) / _band_energy(x, 200, 7000))
+    assert np.all(np.abs(gain_db) < 12.5) and np.ptp(gain_db) > 0.1  # each clip its own tilt
+    click = np.zeros((8, RATE), np.float32)
+    click[:, 1000] = 1.0
+    echo = simulate_channel(click, seeds, telephone=0.0, equalize_db=0.0, reverb=1.0).numpy()
+    assert np.allclose(echo[:, :1000], 0, atol=1e-4)  # causal: nothing before the sound
+    np.testing.assert_allclose(echo[:, 1000], 1.0, atol=0.2)  # the direct sound first
+    tail = np.abs(echo[:, 1100:9000]).sum(axis=1)
+    assert np.all(tail > 0.01)  # then the room

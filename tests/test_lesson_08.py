@@ -1,22 +1,27 @@
-"""Lesson 08 (audio spectrograms): its helpers, and the whole lesson in --quick mode."""
+"""Lesson 08 (audio): its helpers, the ablation's rule, and the chapter run in --quick mode."""
 
-import json
+import shutil
 
+import keras
 import numpy as np
 import pytest
 
-from datasets import cache
-from lessons import lesson_08_audio_spectrograms as lesson
+from datasets import cache, real_voices, spoken_digits
+from lessons import audio_ablation, audio_model
+from tests.lesson_run import run_lesson
+
+QUICK = spoken_digits.Config(
+    variants=("m1", "m3", "f2", "f4", "Denis", "steph"), accents=("en", "en-US")
+)
 
 
 def test_confusion_matrix_and_accuracy_by_group():
     y_true = np.array([0, 0, 1, 2, 2, 2])
     y_pred = np.array([0, 1, 1, 2, 0, 2])
-    matrix = lesson.confusion_matrix(y_true, y_pred, classes=3)
+    matrix = audio_model.confusion_matrix(y_true, y_pred, classes=3)
     np.testing.assert_array_equal(matrix, [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
-    assert matrix.sum() == 6 and np.trace(matrix) == 4
     correct = y_true == y_pred
-    assert lesson.accuracy_by(["a", "a", "b", "b", "c", "c"], correct) == {
+    assert audio_model.accuracy_by(["a", "a", "b", "b", "c", "c"], correct) == {
         "a": 0.5,
         "b": 1.0,
         "c": 0.5,
@@ -27,45 +32,109 @@ def test_front_end_matches_keras_on_speech_like_audio():
     t = np.arange(16000) / 16000
     chirp = 0.3 * np.sin(2 * np.pi * (200 + 1500 * t) * t) * np.hanning(16000)
     waves = np.stack([chirp, 0.5 * chirp[::-1]]).astype(np.float32)
-    assert lesson.compare_with_keras(waves) < 1e-2  # dB, within 80 dB of each clip's peak
+    assert audio_model.compare_with_keras(waves) < 1e-2  # dB, within 80 dB of each clip's peak
 
 
-def test_classifier_shapes_and_spec_augment_only_in_training():
-    front_end = lesson.make_front_end()
+@pytest.mark.parametrize("spec_augment", [True, False])
+def test_classifier_shapes_and_spec_augment_only_in_training(spec_augment):
+    front_end = audio_model.make_front_end(audio_model.Recipe(normalize="channel"))
     frames = front_end.num_frames(16000)
-    assert frames == 98
-    classifier = lesson.make_classifier(frames, 40, seed=0)
+    assert frames == 98 and front_end.normalize == "channel"
+    classifier = audio_model.make_classifier(frames, 40, seed=0, spec_augment=spec_augment)
     features = front_end(np.random.default_rng(0).normal(0, 0.1, (3, 16000)).astype(np.float32))
-    assert tuple(features.shape) == (3, 98, 40)
-    np.testing.assert_allclose(classifier(features).numpy(), classifier(features).numpy())
     assert tuple(classifier(features).shape) == (3, 10)
+    np.testing.assert_allclose(classifier(features).numpy(), classifier(features).numpy())
     masked = classifier.layers[0](features, training=True).numpy()
-    assert (masked == 0).any() and not (features.numpy() == 0).any()
+    assert (masked == 0).any() == spec_augment and not (features.numpy() == 0).any()
 
 
-def test_quick_run(tmp_path, monkeypatch):
-    monkeypatch.setenv(cache.ENV_DATA_DIR, str(tmp_path / "data"))  # a tiny synthesized set
+def test_validation_voices_are_separate_variants():
+    voices = [f"{a}+{v}" for v in ("m1", "Andy", "zac", "f2") for a in ("en", "en-US")]
+    voice = np.repeat(np.arange(len(voices)), 10)
+    train = (np.zeros((len(voice), 4), np.float32), np.tile(np.arange(10), len(voices)), voice)
+    (_, _, fit_voice), (_, _, val_voice) = audio_model.split_validation(train, voices)
+    variant = np.array([v.split("+")[1] for v in voices])
+    assert set(variant[val_voice]) == {"Andy", "zac"} and set(variant[fit_voice]) == {"m1", "f2"}
+    # a config without any of the listed variants (the --quick one) holds out its last one
+    quick = [f"en+{v}" for v in ("m1", "f2")]
+    train = (np.zeros((20, 4)), np.zeros(20, int), np.repeat([0, 1], 10))
+    (_, _, fit_voice), (_, _, val_voice) = audio_model.split_validation(train, quick)
+    assert set(val_voice.tolist()) == {0} and set(fit_voice.tolist()) == {1}  # "m1" sorts last
+
+
+def _fake_trainer(recipe, epochs, seed):
+    """A 'model' whose accuracy per recipe is known: clips are (position, set id), label 0."""
+    validation = 0.8 + 0.05 * (recipe.telephone > 0) - 0.02 * (recipe.equalize_db > 0)
+    validation += 0.03 * (recipe.normalize == "channel")  # reverb changes nothing on validation
+    accuracy = {0.0: validation, 1.0: validation, 2.0: 1.0 if recipe.reverb else 0.1}
+
+    def model(x, training=False):
+        right = x[:, 0] < np.vectorize(accuracy.get)(x[:, 1])
+        return keras.ops.convert_to_tensor(np.eye(10)[np.where(right, 0, 1)])
+
+    return model
+
+
+def test_ablation_keeps_what_helps_on_validation_and_ignores_the_real_voices():
+    positions = (np.arange(100) + 0.5) / 100
+    sets = {
+        name: (np.stack([positions, np.full(100, float(i))], axis=1), np.zeros(100, int))
+        for i, name in enumerate(("validation", "validation_phone", "real"))
+    }
+    lines = []
+    table = audio_ablation.run(_fake_trainer, sets, epochs=1, seed=0, log=lines.append)
+    # baseline, + phone (+5), + EQ (−2: dropped), + reverb (±0, real 100 %: dropped), + channel
+    assert [row["kept"] for row in table["rows"]] == [True, True, False, False, True]
+    assert [row["real"] for row in table["rows"]] == [0.1, 0.1, 0.1, 1.0, 0.1]
+    assert table["chosen"] == dict(
+        telephone=0.5, equalize_db=0.0, reverb=0.0, normalize="channel", spec_augment=True
+    )
+    assert len(lines) == 5 and lines[2].endswith("dropped") and lines[4].endswith("kept")
+    verdicts = audio_ablation.verdicts(table)
+    assert "+5.0%" in verdicts[0] and "-2.0%" in verdicts[1] and "+3.0%" in verdicts[3]
+
+
+@pytest.fixture
+def quick_data(tmp_path, monkeypatch):
+    """A private cache: the tiny synthesized set, and the real voices if this machine has them."""
+    source = cache.data_root()
+    root = tmp_path / "data"
+    root.mkdir()
+    for folder, *_ in real_voices.SETS.values():
+        if (source / folder / "MANIFEST.json").is_file():
+            shutil.copytree(source / folder, root / folder)
+    monkeypatch.setenv(cache.ENV_DATA_DIR, str(root))
+    monkeypatch.setenv(cache.ENV_OFFLINE, "1")  # never apt-get from a test
+    return root
+
+
+def test_quick_run_and_the_saved_model_gives_the_same_figures(tmp_path, quick_data):
     out = tmp_path / "out"
-    metrics = lesson.main(["--quick", "--out", str(out)])
-    saved = json.loads((out / "metrics.json").read_text())
-    assert saved == pytest.approx(metrics)
-    for name in (
-        "digits.png",
-        "training.png",
-        "confusion.png",
-        "per_voice.png",
-        "spoken_digits.keras",
-    ):
-        assert (out / name).stat().st_size > 0
-    assert 0.0 <= metrics["test_accuracy"] <= 1.0 and metrics["seconds"] > 0
+    metrics, printed, _ = run_lesson(8, "--quick", out=out)
+    for name in ("digits.png", "seven_synthetic_vs_real.png", "training.png", "confusion.png"):
+        assert (out / name).stat().st_size > 10_000
     assert metrics["test_voices"] == 4 and metrics["test_clips"] == 40
-    voices = {k: v for k, v in metrics.items() if k.startswith("voice_accuracy/")}
-    assert sorted(voices) == [
-        "voice_accuracy/en+Denis",
-        "voice_accuracy/en+steph",
-        "voice_accuracy/en-US+Denis",
-        "voice_accuracy/en-US+steph",
-    ]
-    assert np.mean(list(voices.values())) == pytest.approx(metrics["test_accuracy"])
+    assert metrics["train_clips"] == 60 and metrics["validation_clips"] == 20
     assert metrics["reload_max_abs_diff"] == 0.0
     assert metrics["keras_melspectrogram_max_abs_diff_db"] < 1e-2
+    assert ("RECORDED, not computed in this run" in printed) == audio_ablation.RECORD.is_file()
+    assert "Recipe for the final model" in printed
+    voices = {k: v for k, v in metrics.items() if k.startswith("voice_accuracy/")}
+    assert np.mean(list(voices.values())) == pytest.approx(metrics["test_accuracy"])
+
+    # the saved model alone (waveforms in) reproduces the figures the run printed
+    model = keras.saving.load_model(out / "spoken_digits.keras", safe_mode=True)
+    _, (x_test, y_test, _), _ = spoken_digits.load_data(root=quick_data, config=QUICK)
+    said = audio_model.predict(model, x_test).argmax(axis=1)
+    assert float((said == y_test).mean()) == metrics["test_accuracy"]
+    found, missing = real_voices.load_all(root=quick_data)
+    if missing:
+        assert "real_voice_accuracy" not in metrics and "MISSING" in printed
+    else:
+        x = np.concatenate([x[:10] for x, _, _ in found.values()])
+        y = np.concatenate([y[:10] for _, y, _ in found.values()])
+        assert metrics["real_voice_clips"] == 20 and metrics["real_voice_speakers"] == 1
+        said = audio_model.predict(model, x).argmax(axis=1)
+        assert float((said == y).mean()) == metrics["real_voice_accuracy"]
+        assert 0.0 <= metrics["pocketsphinx_real_voice_accuracy"] <= 1.0
+        assert "REAL VOICE:" in printed and "PocketSphinx" in printed

@@ -1,0 +1,216 @@
+"""Real human voices, for testing only: Allison Smith's digits from Asterisk's prompts.
+
+The Asterisk telephone system ships its prompts, recorded by the voice actor Allison Smith,
+in Debian's packages ``asterisk-core-sounds-en-wav`` (16-bit PCM at 8 kHz, telephone
+quality) and ``asterisk-core-sounds-en-g722`` (the same takes coded with G.722, wideband
+16 kHz). From each this module takes ``digits/0`` … ``digits/9`` and ``digits/oh`` (the
+word "oh", as people read a zero in a phone number): 11 clips by one speaker, twice. They
+are never trained or tuned on; they measure how far training on synthetic voices carries.
+
+**Where they come from**, tried in order (every file's sha256 is pinned in ``SHA256``):
+
+1. an installed copy (``/usr/share/asterisk/sounds/en_US_f_Allison/digits`` and the usual
+   ``en/digits`` links), if those packages are installed;
+2. ``apt-get download <package>`` into a temporary folder, then ``dpkg-deb -x`` to unpack
+   it there (neither needs root).
+
+**Cache.** ``data/real_voices_8k/`` holds the eleven ``.wav`` files and
+``data/real_voices_16k/`` the eleven ``.g722`` files, as published, verified by
+:mod:`datasets.cache` (``$COURSE_DATA_DIR`` moves them). The G.722 files are decoded when
+loaded, by the ``G722`` module of the PyPI wheel ``g722`` (sippy's public-domain libg722).
+
+**Licence.** Copyright 2003–2010 Allison Smith, CC BY-SA 3.0 (Debian's ``copyright`` file
+of ``asterisk-core-sounds``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from datasets import cache, spoken_digits
+
+WORDS = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "oh")
+LABELS = tuple(range(10)) + (0,)  # "oh" is read as the digit zero
+SPEAKER = "Allison Smith (Asterisk prompts)"
+SETS = {
+    # name: (cache folder, Debian package, file extension, sample rate of the recording)
+    "8 kHz": ("real_voices_8k", "asterisk-core-sounds-en-wav", "wav", 8000),
+    "16 kHz": ("real_voices_16k", "asterisk-core-sounds-en-g722", "g722", 16000),
+}
+INSTALLED_DIRS = (
+    "/usr/share/asterisk/sounds/en_US_f_Allison/digits",
+    "/usr/share/asterisk/sounds/en/digits",
+    "/var/lib/asterisk/sounds/en/digits",
+)
+PACKAGE_DIR = "usr/share/asterisk/sounds/en_US_f_Allison/digits"  # inside the .deb files
+SHA256 = {
+    "0.wav": "62debe1daf11756460c0de78d0e1ac7fe28b12fb51a30df3364ce74b90f05d31",
+    "1.wav": "fb38aca5558d50f7bd4d7986adeea19b97eba894c574fc92acc3b33b480eb701",
+    "2.wav": "6ef0a6b67a1741e950c491ef664bbfb424b63fab314d616d6f0e467cc0838dee",
+    "3.wav": "4ec0371d15f721c61be36fe6ca54d0de29d9b9a48062634969556c50ff81faed",
+    "4.wav": "f1c007fbd2eefa235ea10260b79527b89b88f6d2182008e86221572ad92f204f",
+    "5.wav": "412b4b7729a8bae7b2b13ad8af9f6989abba8a4b9d5fc1c499b13a3b986653a5",
+    "6.wav": "89c80e3c120f90112159d911568d2ca4a13f369a864ee26e882802385fab2474",
+    "7.wav": "125c9acb8b5b6549079233c922782bfdf585d8c438906467921329669c6939fe",
+    "8.wav": "854114f9f3bb94d36490b2951957a662e75212648a5e2330f1f3c56184d30488",
+    "9.wav": "535d4117923ad8bac20185eb0746b421479ddec4f4acd2329285096a573d6e34",
+    "oh.wav": "3674f1c9753367040f8e52c74068015564a66956c3fc32b0d3e2c700352552c6",
+    "0.g722": "3fb9b85b67c829a4fa08ed928cd25521a9453b6cfecafbf4544886a4173d2a8e",
+    "1.g722": "af3bbae924bdd489495a0d05a43112660f76bb56439d541ed1de1cc33c3d71c7",
+    "2.g722": "3f8ab40f21cb28ad5b657f46476294f349dd796d55d867330fd9a18565936eef",
+    "3.g722": "b3b2ad379855330a1843b78b39481f0b44614baefd967ad98e0b4b945401ef30",
+    "4.g722": "70d27d4c78e6239350deac695d6bb1c468ccd5a67789aba58a117b238dde3438",
+    "5.g722": "8ab160b7cecd012b4ff7b38a3371ee7e5192ab013285757247e2928838e8a7cf",
+    "6.g722": "1d5676c9ec1887a6b2a62a184131bfd8c991b65f89621b1368542633e9d8d920",
+    "7.g722": "08483a7ba4d2f32731294be2c63aae49e38e07dea5cbfdefaea675db0b6438ff",
+    "8.g722": "7c1a594cfee8d81fa800172d6a26915c52605c270ca5d0f04fc3a735b0f5e675",
+    "9.g722": "56501aecab159dae9b6272db727022efce28ef6a564d5e5cd11083cfc63bea65",
+    "oh.g722": "a494d3f2771dca10798facd02e2f4f8fa70394876233dcbcd08c05146d2f848b",
+}
+
+
+def files_of(name: str) -> tuple[str, ...]:
+    """The eleven file names of one set (``"8 kHz"`` or ``"16 kHz"``)."""
+    extension = SETS[name][2]
+    return tuple(f"{word}.{extension}" for word in WORDS)
+
+
+def hint(name: str) -> str:
+    """How to get a set by hand, for when every source failed."""
+    package = SETS[name][1]
+    return (
+        f"To fix it: `apt-get download {package}` (run `apt-get update` first if it is not "
+        f"found), then `dpkg-deb -x {package}_*.deb unpacked/` and copy "
+        f"unpacked/{PACKAGE_DIR}/{{0..9,oh}}.{SETS[name][2]} into "
+        f"{cache.data_root() / SETS[name][0]}/, or install the package; "
+        "then run `make data` again."
+    )
+
+
+def _copy_verified(folder: Path, files, staging: Path) -> None:
+    """Copy ``files`` from ``folder`` into ``staging``, each checked against its pinned sha256."""
+    for f in files:
+        cache.verify_file(folder / f, SHA256[f])  # raises ChecksumError, naming the file
+        shutil.copyfile(folder / f, staging / f)
+
+
+def installed_source(name: str, directories=INSTALLED_DIRS) -> cache.Source:
+    """Copy the files from an installed ``asterisk-core-sounds-en-*`` package."""
+
+    def build(staging: Path) -> None:
+        for folder in map(Path, directories):
+            if all((folder / f).is_file() for f in files_of(name)):
+                return _copy_verified(folder, files_of(name), staging)
+        raise FileNotFoundError(f"not installed (looked in {', '.join(map(str, directories))})")
+
+    return cache.Source(f"installed {SETS[name][1]}", build)
+
+
+def apt_source(name: str, apt_get: str = "apt-get", dpkg_deb: str = "dpkg-deb") -> cache.Source:
+    """``apt-get download`` the package into a temporary folder and unpack it with ``dpkg-deb -x``.
+
+    Neither step needs root: ``apt-get download`` writes the ``.deb`` into the current folder,
+    ``dpkg-deb -x`` only unpacks files. ``apt_get`` and ``dpkg_deb`` name the programs (tests
+    pass fakes).
+    """
+    package = SETS[name][1]
+
+    def build(staging: Path) -> None:
+        for tool in (apt_get, dpkg_deb):
+            if shutil.which(tool) is None:
+                raise FileNotFoundError(f"{tool} is not installed (it comes with Debian/Ubuntu)")
+        with tempfile.TemporaryDirectory(dir=staging) as work:
+            _run([apt_get, "download", package], cwd=work)
+            debs = sorted(Path(work).glob(f"{package}_*.deb"))
+            if not debs:
+                raise FileNotFoundError(f"apt-get download {package} left no .deb file")
+            unpacked = Path(work) / "unpacked"
+            _run([dpkg_deb, "-x", str(debs[-1]), str(unpacked)], cwd=work)
+            _copy_verified(unpacked / PACKAGE_DIR, files_of(name), staging)
+
+    # online: apt-get reaches Debian's archive (skipped when COURSE_OFFLINE=1, as in the tests)
+    return cache.Source(f"apt-get download {package} + dpkg-deb -x", build, online=True)
+
+
+def _run(command, cwd) -> None:
+    """Run a command; on failure raise with the last lines it printed."""
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        said = (result.stderr or result.stdout).strip().splitlines()[-3:]
+        raise RuntimeError(f"`{' '.join(command)}` failed ({result.returncode}): {' '.join(said)}")
+
+
+def sources(name: str) -> list[cache.Source]:
+    return [installed_source(name), apt_source(name)]
+
+
+def ensure(name: str, root=None, force: bool = False) -> Path:
+    """The cache folder of one set, fetched and verified first if needed."""
+    return cache.ensure(
+        SETS[name][0], files_of(name), sources(name), root=root, hint=hint(name), force=force
+    )
+
+
+def prepare(root=None, force: bool = False) -> dict:
+    """Fetch and verify both sets; the info dict ``python -m datasets prepare`` prints."""
+    started = time.perf_counter()
+    folders = [ensure(name, root, force) for name in SETS]
+    manifests = [cache.read_manifest(folder) or {} for folder in folders]
+    return {
+        "name": "real_voices",
+        "path": ", ".join(map(str, folders)),
+        "bytes": sum(e["bytes"] for m in manifests for e in m.get("files", {}).values()),
+        "source": "; ".join(sorted({m.get("source", "?") for m in manifests})),
+        "clips": len(WORDS) * len(SETS),
+        "seconds": round(time.perf_counter() - started, 2),
+        "verified": True,
+    }
+
+
+def read_samples(path: Path) -> tuple[np.ndarray, int]:
+    """``(int16 samples, sample rate)`` of a 16-bit mono ``.wav`` or a 64 kbit/s ``.g722`` file."""
+    if path.suffix == ".g722":
+        import G722  # the `g722` wheel: ITU-T G.722 in C
+
+        coded = path.read_bytes()
+        return np.asarray(G722.G722(16000, 64000).decode(coded), np.int16), 16000
+    with wave.open(str(path), "rb") as w:
+        if w.getsampwidth() != 2 or w.getnchannels() != 1:
+            raise ValueError(f"{path}: expected 16-bit mono")
+        return np.frombuffer(w.readframes(w.getnframes()), np.int16), w.getframerate()
+
+
+def as_clip(samples: np.ndarray, rate: int) -> np.ndarray:
+    """A recording as the synthetic clips are: 16 kHz, trimmed, peak 0.5, centred in 1 s."""
+    x = spoken_digits.trim(spoken_digits.resample(samples.astype(np.float64), rate, 16000))
+    x = x * (spoken_digits.PEAK / np.abs(x).max())
+    return spoken_digits.pad_center(np.round(x * 32767).astype(np.int16))
+
+
+def load(name: str, root=None):
+    """``(x, y, words)`` of one set: float32 ``(11, 16000)`` clips, digits, and the words said.
+
+    Raises :class:`datasets.cache.DataUnavailableError` (saying how to get the files) if the
+    set cannot be had, and ``ImportError`` if ``g722`` is missing for the 16 kHz set.
+    """
+    folder = ensure(name, root)
+    x = np.stack([as_clip(*read_samples(folder / f)) for f in files_of(name)])
+    return x, np.array(LABELS, np.int32), list(WORDS)
+
+
+def load_all(root=None) -> tuple[dict, dict]:
+    """``({set name: (x, y, words)}, {set name: why it is missing})``: never raises for a set."""
+    found, missing = {}, {}
+    for name in SETS:
+        try:
+            found[name] = load(name, root)
+        except (cache.DataUnavailableError, ImportError, OSError, ValueError) as error:
+            missing[name] = str(error)
+    return found, missing

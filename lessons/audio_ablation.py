@@ -1,0 +1,91 @@
+"""Lesson 08's ablation: which training choices make the model transfer, decided on validation.
+
+Greedy forward selection: start from the baseline recipe; try each candidate on top of the
+best recipe so far; keep it if the **validation** score (mean accuracy on the held-out
+synthetic validation voices, clean and through simulated phone lines) goes up. The test voices
+and the real recordings are measured for every row but never decide anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+from lessons import audio_model
+
+RECORD = Path(__file__).with_name("lesson_08_ablation.json")  # the last full --ablation run
+CANDIDATES = (
+    ("telephone band + μ-law on half the clips", dict(telephone=0.5)),
+    ("random equalization ±6 dB", dict(equalize_db=6.0)),
+    ("room reverberation on 30 % of clips", dict(reverb=0.3)),
+    ("per-channel (per mel band) normalization", dict(normalize="channel")),
+)
+
+
+def score(row: dict) -> float:
+    """What decides: mean of the clean and the telephone validation accuracy."""
+    return (row["validation"] + row["validation_phone"]) / 2
+
+
+def run(train_row, sets: dict, epochs: int, seed: int, log=print) -> dict:
+    """Train one recipe per row; ``sets`` maps a name to ``(x, y)``; returns the table.
+
+    ``train_row(recipe, epochs, seed)`` trains and returns a model taking waveforms.
+    """
+    rows, best, best_row = [], audio_model.Recipe(), None
+    candidates = (("baseline (speed, shift, gain, noise, SpecAugment)", {}),) + CANDIDATES
+    for label, change in candidates:
+        recipe = dataclasses.replace(best, **change)
+        started = time.perf_counter()
+        model = train_row(recipe, epochs, seed)
+        row = {"change": label, "recipe": dataclasses.asdict(recipe)}
+        for name, (x, y) in sets.items():
+            row[name] = float((audio_model.predict(model, x).argmax(1) == y).mean())
+        row["seconds"] = round(time.perf_counter() - started, 1)
+        row["kept"] = best_row is None or score(row) > score(best_row)
+        if row["kept"]:
+            best, best_row = recipe, row
+        rows.append(row)
+        log(format_row(row))
+    return {"epochs": epochs, "seed": seed, "rows": rows, "chosen": dataclasses.asdict(best)}
+
+
+COLUMNS = ("validation", "validation_phone", "test", "real")
+
+
+def header() -> str:
+    return f"   {'change (on top of the best so far)':50s} " + " ".join(
+        f"{c[:10]:>10s}" for c in COLUMNS
+    )
+
+
+def format_row(row: dict) -> str:
+    cells = " ".join(
+        f"{row[c]:10.1%}" if isinstance(row.get(c), float) else f"{'—':>10s}" for c in COLUMNS
+    )
+    return f"   {row['change'][:50]:50s} {cells}  {'kept' if row['kept'] else 'dropped'}"
+
+
+def save(table: dict, path: Path, command: str) -> None:
+    table = dict(
+        table, command=command, recorded=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    )
+    path.write_text(json.dumps(table, indent=1) + "\n")
+
+
+def load(path: Path = RECORD) -> dict | None:
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def verdicts(table: dict) -> list[str]:
+    """One line per candidate: what it did to the validation score (and, for the record, real)."""
+    lines, previous = [], table["rows"][0]
+    for row in table["rows"][1:]:
+        gain = score(row) - score(previous)
+        lines.append(
+            f"   {row['change']}: validation {gain:+.1%} → {'kept' if row['kept'] else 'dropped'}"
+        )
+        previous = row if row["kept"] else previous
+    return lines

@@ -1,0 +1,224 @@
+"""Lesson 08's model and its training: front end, CNN, data pipelines, the loop, the saved model.
+
+A *recipe* (:class:`Recipe`) is every choice the lesson compares in its ablation: which
+channel simulations augment the training clips and how the log-mel features are normalized.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from custom_layers import layers, losses, optimizers, training
+from custom_layers.audio import LogMelSpectrogram, SpecAugment
+from datasets import spoken_digits
+
+SAMPLE_RATE = spoken_digits.SAMPLE_RATE
+# 12 of the 71 training voice variants, drawn once (sorted(default_rng(7).choice(<the 71>, 12))):
+# their clips (in every accent) are the validation voices every choice is made on.
+VALIDATION_VARIANTS = (
+    "Andy",
+    "Storm",
+    "aunty",
+    "belinda",
+    "iven",
+    "iven2",
+    "klatt",
+    "m2",
+    "m8",
+    "marcelo",
+    "quincy",
+    "zac",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """What the training clips go through and how the features are normalized."""
+
+    telephone: float = 0.0  # fraction of clips through a telephone band + μ-law coding
+    equalize_db: float = 0.0  # random equalization of ± this many dB (every clip)
+    reverb: float = 0.0  # fraction of clips with room reverberation
+    normalize: str = "utterance"  # log-mel normalization: "utterance" or "channel" (per band)
+    spec_augment: bool = True  # SpecAugment masking of the log-mel while training
+
+
+def front_end_settings(recipe: Recipe) -> dict:
+    return dict(
+        sample_rate=SAMPLE_RATE,
+        frame_length=400,
+        frame_step=160,
+        fft_length=512,
+        num_mel_bins=40,
+        fmin=20.0,
+        fmax=8000.0,
+        power=2.0,
+        normalize=recipe.normalize,
+    )
+
+
+def make_front_end(recipe: Recipe = Recipe()) -> LogMelSpectrogram:
+    """The spectrogram layer every model in this lesson starts with."""
+    return LogMelSpectrogram(**front_end_settings(recipe), name="log_mel")
+
+
+def make_classifier(frames: int, bins: int, seed: int, spec_augment: bool = True):
+    """Log-mel ``(frames, bins)`` → 10 logits: three conv blocks, dropout, two dense layers."""
+    masking = [
+        SpecAugment(time_masks=2, time_mask_width=10, freq_masks=2, freq_mask_width=6, seed=seed)
+    ]
+    masking = masking if spec_augment else []
+    return keras.Sequential(
+        [keras.Input((frames, bins)), *masking, keras.layers.Reshape((frames, bins, 1))]
+        + [
+            layer
+            for channels in (16, 32, 64)
+            for layer in (
+                layers.Conv2D(channels, 3, padding="same", activation="relu"),
+                keras.layers.MaxPooling2D(2),
+            )
+        ]
+        + [
+            keras.layers.Flatten(),
+            keras.layers.Dropout(0.3, seed=seed),
+            layers.Dense(128, activation="relu"),
+            layers.Dense(10),
+        ],
+        name="classifier",
+    )
+
+
+def compare_with_keras(waves, top_db=80.0) -> float:
+    """Largest |difference| (dB) from keras.layers.MelSpectrogram, within ``top_db`` of the peak."""
+    theirs = keras.layers.MelSpectrogram(
+        fft_length=512,
+        sequence_length=400,
+        sequence_stride=160,
+        sampling_rate=SAMPLE_RATE,
+        num_mel_bins=40,
+        min_freq=20.0,
+        max_freq=8000.0,
+        window="hann",
+        power_to_db=True,
+        top_db=1e9,
+        mag_exp=2.0,
+        min_power=1e-30,
+        ref_power=1.0,
+    )
+    settings = dict(front_end_settings(Recipe()), normalize=None, log_offset=0.0, center=True)
+    reference = np.swapaxes(theirs(waves).numpy(), 1, 2)  # (batch, time, mel)
+    ours_db = LogMelSpectrogram(**settings)(waves).numpy() * (10.0 / np.log(10.0))  # ln -> dB
+    audible = reference > reference.max(axis=(1, 2), keepdims=True) - top_db
+    return float(np.max(np.abs(ours_db - reference)[audible]))
+
+
+def split_validation(train, voices, variants=VALIDATION_VARIANTS):
+    """Training arrays → ``(fit part, validation part)``, split by voice variant.
+
+    A config without any of ``variants`` (the --quick one) gives its last training variant.
+    """
+    x, y, voice = train
+    variant = np.array([name.split("+")[1] for name in voices])[voice]
+    held = [v for v in variants if v in set(variant.tolist())] or [sorted(set(variant))[-1]]
+    is_validation = np.isin(variant, held)
+    fit = (x[~is_validation], y[~is_validation], voice[~is_validation])
+    return fit, (x[is_validation], y[is_validation], voice[is_validation])
+
+
+def training_data(x, y, front_end, recipe: Recipe, batch_size: int, seed: int):
+    """Shuffled, augmented waveform batches (speed, shift, gain, noise, then the recipe's
+    channels), turned into log-mel batches on the fly: new perturbations every epoch."""
+    waves = spoken_digits.pipeline(x, y, batch_size, shuffle=True, seed=seed, augment_data=True)
+    if recipe.telephone or recipe.equalize_db or recipe.reverb:
+        randoms = tf.data.Dataset.random(seed=seed + 1, rerandomize_each_iteration=True).batch(2)
+
+        def channel(batch, seeds):
+            wave, label = batch
+            return spoken_digits.simulate_channel(
+                wave, seeds, recipe.telephone, recipe.equalize_db, recipe.reverb
+            ), label
+
+        waves = tf.data.Dataset.zip(waves, randoms).map(
+            channel, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
+        )
+
+    def to_features(wave, label):
+        return front_end(wave), label
+
+    return waves.map(to_features, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+def telephone_copies(x, seed: int = 1) -> np.ndarray:
+    """Fixed copies of clips through simulated phone lines (for validating, never for training)."""
+    seeds = tf.constant([seed, 0], tf.int64)
+    return np.concatenate(
+        [
+            spoken_digits.simulate_channel(x[i : i + 256], seeds + i, 1.0, 6.0).numpy()
+            for i in range(0, len(x), 256)
+        ]
+    )
+
+
+def features(x, front_end, batch_size=256) -> np.ndarray:
+    """Log-mels of fixed clips, computed once (validating each epoch then costs only the CNN)."""
+    return np.concatenate(
+        [front_end(x[i : i + batch_size]).numpy() for i in range(0, len(x), batch_size)]
+    )
+
+
+def train(classifier, train_data, epochs, validation=None, learning_rate=1e-3, verbose=1):
+    """The course's GradientTape loop with its Adam; the learning rate follows a cosine to 0."""
+    steps = epochs * int(train_data.cardinality())
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps)
+    validation_data = None
+    if validation is not None:
+        validation_data = tf.data.Dataset.from_tensor_slices(validation).batch(256)
+    return training.fit(
+        classifier,
+        train_data,
+        loss=losses.SparseCategoricalCrossentropy(from_logits=True),
+        optimizer=optimizers.Adam(learning_rate=schedule),
+        epochs=epochs,
+        validation_data=validation_data,
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        verbose=verbose,
+    )
+
+
+def end_to_end(front_end, classifier) -> keras.Model:
+    """Waveform in, logits out: the model that is saved."""
+    inputs = keras.Input((spoken_digits.CLIP_SAMPLES,), name="waveform")
+    return keras.Model(inputs, classifier(front_end(inputs)), name="spoken_digits")
+
+
+def predict(model, waves, batch_size=256) -> np.ndarray:
+    """Logits for many clips, a batch at a time (eagerly: no graph to trace for a few calls)."""
+    return np.concatenate(
+        [
+            model(waves[i : i + batch_size], training=False).numpy()
+            for i in range(0, len(waves), batch_size)
+        ]
+    )
+
+
+def save_and_reload(model, path, waves):
+    """Save as ``.keras``, load back with ``safe_mode=True``; largest |difference| in logits."""
+    model.save(path)
+    reloaded = keras.saving.load_model(path, safe_mode=True)
+    return reloaded, float(np.max(np.abs(predict(model, waves) - predict(reloaded, waves))))
+
+
+def confusion_matrix(y_true, y_pred, classes=10) -> np.ndarray:
+    """``matrix[i, j]``: how often digit ``i`` was heard as ``j``."""
+    return np.bincount(classes * y_true + y_pred, minlength=classes * classes).reshape(
+        classes, classes
+    )
+
+
+def accuracy_by(groups, correct) -> dict:
+    """``{group: accuracy}`` over the examples of each group, sorted by name."""
+    groups = np.asarray(groups)
+    return {g: float(correct[groups == g].mean()) for g in sorted(set(groups.tolist()))}
