@@ -36,6 +36,9 @@ HEADLINES = {
     "least-squares linear {linear_baseline_accuracy:.1%}: {epochs} full-batch steps underfit)",
     "05": "CNN **{cnn_test_accuracy:.2%}**, MLP **{mlp_test_accuracy:.2%}** on the 10k test set; "
     "convolution by hand = `Conv2D` within {conv_by_hand_max_abs_diff:.0e}",
+    "08": "real human voices (1 speaker, {real_voice_clips} clips at 8 and 16 kHz, never trained "
+    "on): **{real_voice_accuracy:.0%}**, PocketSphinx {pocketsphinx_real_voice_accuracy:.0%}; "
+    "held-out synthetic voices {test_accuracy:.2%}",
     "09": "greedy policy averages **{eval_mean_return:.1f}** over {eval_episodes} unseen episodes "
     "(sampled actions {sampled_eval_mean_return:.1f}; "
     "random policy {random_policy_mean_return:.1f})",
@@ -44,6 +47,13 @@ HEADLINES = {
     "resumes to weights within {resume_weight_diff:.0e} of an uninterrupted one",
     "11": "FedAvg over {clients} clients: non-IID {fedavg_noniid_accuracy:.1%}, IID "
     "{fedavg_iid_accuracy:.1%}, centralized {centralized_accuracy:.1%} (same budget)",
+    "12": "lesson 05's CNN as full-int8 TFLite: {tflite_int8_bytes:,} bytes (float32 "
+    "{tflite_float32_bytes:,}), test accuracy {tflite_int8_accuracy:.2%} vs Keras "
+    "{keras_accuracy:.2%}, {tflite_int8_latency_ms:.2f} ms per image",
+    "13": "integrated-gradients completeness error {ig_completeness_error_mnist:.1e} (MNIST CNN), "
+    "{ig_completeness_error_imdb:.1e} (IMDB); deleting the top 20 % IG pixels to a blurred copy "
+    "drops the logit {deletion_logit_before_ig:.1f} → {deletion_blurred_logit_after_20pct_ig:.1f} "
+    "(random pixels {deletion_blurred_logit_after_20pct_random:.1f})",
     "14": "2-qubit circuit: {test_accuracy:.1%} test accuracy on two moons (a classical net with "
     "{classical_params} parameters: {classical_test_accuracy:.1%}); parameter-shift gradient = "
     "tape gradient within {max_param_shift_grad_diff:.0e}",
