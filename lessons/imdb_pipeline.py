@@ -20,10 +20,20 @@ def load_reviews(train_limit=None, test_limit=None):
     """``(train, validation, test)``: unbatched ``tf.data`` pipelines of ``(text, label)``."""
     reviews = datasets.imdb.as_dataset("train", batch_size=None, shuffle=False, limit=train_limit)
     numbered = reviews.enumerate()  # (i, (text, label))
-    validation = numbered.filter(lambda i, review: i % VALIDATION_EVERY == 0)
-    train = numbered.filter(lambda i, review: i % VALIDATION_EVERY != 0)
+
+    def is_validation(i, review):
+        return i % VALIDATION_EVERY == 0
+
+    def is_training(i, review):
+        return i % VALIDATION_EVERY != 0
+
+    def without_number(i, review):
+        return review
+
+    validation = numbered.filter(is_validation).map(without_number)
+    train = numbered.filter(is_training).map(without_number)
     test = datasets.imdb.as_dataset("test", batch_size=None, shuffle=False, limit=test_limit)
-    return train.map(lambda i, review: review), validation.map(lambda i, review: review), test
+    return train, validation, test
 
 
 def texts_only(reviews, batch_size=1024):
