@@ -179,9 +179,7 @@ for name, optimizer in [
     model = classifier if name == "custom Adam" else make_classifier()
     model.set_weights(initial_weights)
     train_batches = imdb_pipeline.batches(word_ids, BATCH_SIZE, shuffle_seed=args.seed)
-    histories[name] = imdb_pipeline.train(
-        model, train_batches, validation_ids, optimizer, EPOCHS
-    )
+    histories[name] = imdb_pipeline.train(model, train_batches, validation_ids, optimizer, EPOCHS)
     test_logits[name], test_labels = imdb_pipeline.logits_and_labels(model, test_ids)
 common.show(imdb_report.plot_curves(histories), "training_curves.png")
 
