@@ -312,9 +312,9 @@ metrics.update(
 # Which words push a review hardest towards "positive" or "negative"? For the embedding
 # model, feed it a review made of one word alone: its mean vector is that word's vector
 # `E[w]`, so the score is the head applied to each row of the table (real reviews average
-# many words, so these logits are larger than any real review's). For NBSVM the presence of
-# n-gram `j` adds `w_j · r_j` to the logit (before the interpolation). Ratings appear among
-# the words: stripping punctuation turns "7/10" into "710".
+# many words, so these logits can be far larger than a real review's). For NBSVM the presence
+# of n-gram `j` adds `w_j · r_j` to the logit (before the interpolation). Look for ratings
+# among them: stripping punctuation turns "7/10" into "710".
 
 # %%
 word_lists = {
