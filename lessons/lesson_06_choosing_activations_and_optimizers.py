@@ -42,12 +42,12 @@ def extra(parser):
 
 
 # %% tags=["parameters"]
-args = common.setup("06", "Lesson 06: choosing activations and optimizers", epochs=3, extra=extra)
+args = common.setup("06", "Lesson 06: choosing activations and optimizers", epochs=2, extra=extra)
 quick = args.quick
 SEEDS = [(args.seed + k) % 2**32 for k in range(2 if quick else args.seeds)]
 EPOCHS = 1 if quick else args.epochs
 data = mnist_models.load_splits(
-    train_limit=1000 if quick else 5000, test_limit=2000 if quick else None
+    train_limit=1000 if quick else 4000, test_limit=2000 if quick else None
 )
 data["x_val"], data["y_val"] = data["x_val"][:2000], data["y_val"][:2000]
 TRAINED = ["sigmoid", "relu"] if quick else ACTIVATIONS  # --quick: two activations only
@@ -168,24 +168,19 @@ print(
 # ## 4. Training with a fixed budget, over seeds
 #
 # Every activation trains with Adam (η = 0.001), batches of 128, for the same number of
-# epochs, through the course's loop (`training.fit`), once per seed (each seed: another
-# initialization and another batch order). A single run's test accuracy is one draw; we
+# epochs, through the course's loop (`training.Trainer`), once per seed (each seed: another
+# initialization and another batch order). `deep_mlp.Bench` keeps one compiled train step per
+# activation and optimizer and, for each run, resets the weights and the optimizer's state:
+# compiling costs more than training this small model. A single run's test accuracy is one draw; we
 # report the mean over the seeds and its 95 % t-interval, `x̄ ± t_{0.975,n−1}·s/√n`:
 
 # %%
 common.show_source(seed_statistics.t_interval)
+bench = deep_mlp.Bench(data, epochs=EPOCHS)  # one compiled step per pair, reused over seeds
 runs = {name: [] for name in TRAINED}
 for seed in SEEDS:
     for name in TRAINED:
-        keras.utils.set_random_seed(seed)
-        model = use_initialization(
-            build_deep_mlp(data["mean"], data["std"], name), INITIALIZATION[name]
-        )
-        if name == "relu":
-            dead_init = deep_mlp.dead_unit_fractions(model, data["x_val"][:1000])
-        runs[name].append(
-            deep_mlp.train_and_test(model, optimizers.Adam(1e-3), data, epochs=EPOCHS, seed=seed)
-        )
+        runs[name].append(bench.run(name, "adam", optimizers.Adam, 1e-3, seed))
 activation_table = seed_statistics.verdicts({n: [r["test"] for r in runs[n]] for n in TRAINED})
 seed_statistics.print_verdicts(activation_table, "activations")
 for name, (mean, half, _) in activation_table.items():
@@ -209,7 +204,7 @@ common.show(
 # in this all-or-nothing way.) First seed, before and after the Adam run above:
 
 # %%
-dead_trained = runs["relu"][0]["dead"]
+dead_init, dead_trained = runs["relu"][0]["dead_init"], runs["relu"][0]["dead"]
 print(
     f"Dead ReLU units: {np.mean(dead_init):.1%} at initialization, "
     f"{np.mean(dead_trained):.1%} after training."
@@ -234,7 +229,7 @@ OPTIMIZERS = {
     "sgd": (lambda lr: optimizers.SGD(lr), [0.03, 0.1, 0.3]),
     "momentum": (lambda lr: optimizers.SGD(lr, momentum=0.9), [0.003, 0.01, 0.03]),
     "rmsprop": (lambda lr: optimizers.RMSprop(lr), [3e-4, 1e-3, 3e-3]),
-    "adam": (lambda lr: optimizers.Adam(lr), [3e-4, 1e-3, 3e-3]),
+    "adam": (optimizers.Adam, [3e-4, 1e-3, 3e-3]),
     "adam_no_bias_correction": (
         lambda lr: optimizers.Adam(lr, bias_correction=False),
         [3e-4, 1e-3, 3e-3],
@@ -244,22 +239,20 @@ if quick:  # --quick: two optimizers at their middle η
     OPTIMIZERS = {k: (v[0], v[1][1:2]) for k, v in OPTIMIZERS.items() if k.startswith("adam")}
 
 
-def relu_run(make, learning_rate, seed):
-    if make is OPTIMIZERS["adam"][0] and learning_rate == 1e-3:
+def relu_run(name, learning_rate, seed):
+    if name == "adam" and learning_rate == 1e-3:
         return runs["relu"][SEEDS.index(seed)]  # the same run as in section 4
-    keras.utils.set_random_seed(seed)
-    model = use_initialization(build_deep_mlp(data["mean"], data["std"], "relu"), "he")
-    return deep_mlp.train_and_test(model, make(learning_rate), data, epochs=EPOCHS, seed=seed)
+    return bench.run("relu", name, OPTIMIZERS[name][0], learning_rate, seed)
 
 
 grid, chosen, optimizer_runs, first_runs = {}, {}, {}, []
-for name, (make, rates) in OPTIMIZERS.items():
-    first_seed = {rate: relu_run(make, rate, SEEDS[0]) for rate in rates}
+for name, (_, rates) in OPTIMIZERS.items():
+    first_seed = {rate: relu_run(name, rate, SEEDS[0]) for rate in rates}
     first_runs += [(f"{name}, η={rate:g}", run) for rate, run in first_seed.items()]
     grid[name] = [(rate, run["val"]) for rate, run in first_seed.items()]
     chosen[name] = max(rates, key=lambda rate: first_seed[rate]["val"])  # validation, never test
     optimizer_runs[name] = [first_seed[chosen[name]]] + [
-        relu_run(make, chosen[name], s) for s in SEEDS[1:]
+        relu_run(name, chosen[name], s) for s in SEEDS[1:]
     ]
     print(
         f"   {name:24s} validation: "

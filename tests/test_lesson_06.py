@@ -9,7 +9,8 @@ import pytest
 import tensorflow as tf
 
 import datasets.mnist
-from lessons import deep_mlp, seed_statistics
+from custom_layers import optimizers
+from lessons import deep_mlp, mnist_models, seed_statistics
 from tests._netguard import real_data
 from tests.lesson_run import run_lesson
 
@@ -55,6 +56,20 @@ def test_he_rescaling_gives_he_uniform_limits_and_keeps_the_draw():
     np.testing.assert_array_equal(glorot.get_layer("logits").kernel, he.get_layer("logits").kernel)
     with pytest.raises(ValueError):
         deep_mlp.use_initialization(glorot, "lecun")
+
+
+def test_bench_reuses_its_train_step_but_each_run_starts_fresh():
+    data = mnist_models.load_splits(train_limit=256, test_limit=200)
+    data["x_val"], data["y_val"] = data["x_val"][:200], data["y_val"][:200]
+    bench = deep_mlp.Bench(data, epochs=1)
+    first = bench.run("relu", "adam", optimizers.Adam, 1e-3, seed=1)
+    bench.run("relu", "adam", optimizers.Adam, 3e-3, seed=2)  # moves weights and slots
+    again = bench.run("relu", "adam", optimizers.Adam, 1e-3, seed=1)
+    fresh = deep_mlp.Bench(data, epochs=1).run("relu", "adam", optimizers.Adam, 1e-3, seed=1)
+    assert len(bench.trainers) == 1
+    for run in (again, fresh):
+        assert run["curve"] == first["curve"] and run["test"] == first["test"]
+        np.testing.assert_array_equal(run["dead"], first["dead"])
 
 
 @pytest.mark.parametrize(
