@@ -118,7 +118,8 @@ class Bench:
         return use_initialization(model, INITIALIZATION[activation])
 
     def run(self, activation, optimizer_name, make_optimizer, learning_rate, seed):
-        """Train from ``seed``'s start; return {"curve", "val", "test", "dead", "dead_init"}.
+        """Train from ``seed``'s start; return {"curve", "val", "test", "dead", "dead_init",
+        "diverged"}. A run whose loss became NaN is kept, evaluated at its last finite weights.
 
         ``curve`` is the loss on 1 000 training images before training (epoch 0), then each
         epoch's mean training loss; ``dead`` / ``dead_init`` the fraction of hidden units dead
@@ -141,9 +142,16 @@ class Bench:
         train_data = mnist_models.make_dataset(
             data["x_train"], data["y_train"], self.batch_size, shuffle=True, seed=seed
         )
-        history = trainer.fit(train_data, epochs=self.epochs, verbose=0)
+        try:
+            losses_per_epoch, diverged = (
+                trainer.fit(train_data, epochs=self.epochs, verbose=0)["loss"],
+                False,
+            )
+        except training.NonFiniteLossError:  # η too large: the loop stopped before a NaN update
+            losses_per_epoch, diverged = [], True  # the model keeps its last finite weights
         return {
-            "curve": [initial_loss] + history["loss"],
+            "diverged": diverged,
+            "curve": [initial_loss] + losses_per_epoch,
             "val": evaluate(model, data["x_val"], data["y_val"])[0],
             "test": evaluate(model, data["x_test"], data["y_test"])[0],
             "dead": dead_unit_fractions(model, data["x_val"][:1000]),

@@ -256,9 +256,19 @@ for name, (_, rates) in OPTIMIZERS.items():
     ]
     print(
         f"   {name:24s} validation: "
-        + "  ".join(f"η={r:g} {100 * v:.2f}%" for r, v in grid[name])
+        + "  ".join(
+            f"η={r:g} {100 * v:.2f}%" + (" (diverged)" if first_seed[r]["diverged"] else "")
+            for r, v in grid[name]
+        )
         + f"  → η={chosen[name]:g}"
     )
+diverged = [
+    f"{n} seed {s}"
+    for n in OPTIMIZERS
+    for s, r in zip(SEEDS, optimizer_runs[n], strict=True)
+    if r["diverged"]
+]
+print(f"   runs at the chosen η that diverged: {', '.join(diverged) or 'none'}")
 optimizer_table = seed_statistics.verdicts(
     {n: [r["test"] for r in optimizer_runs[n]] for n in OPTIMIZERS}
 )
