@@ -36,6 +36,15 @@ HEADLINES = {
     "least-squares linear {linear_baseline_accuracy:.1%}: {epochs} full-batch steps underfit)",
     "05": "CNN **{cnn_test_accuracy:.2%}**, MLP **{mlp_test_accuracy:.2%}** on the 10k test set; "
     "convolution by hand = `Conv2D` within {conv_by_hand_max_abs_diff:.0e}",
+    "06": "8-layer MLP, {seed_count} seeds with 95 % intervals: sigmoid "
+    "{activation_accuracy_sigmoid:.1%} ± {activation_interval_sigmoid:.1%} vs ReLU "
+    "{activation_accuracy_relu:.1%} ± "
+    "{activation_interval_relu:.1%} (sigmoid's first-layer gradient "
+    "{grad_norm_ratio_first_to_last_hidden_sigmoid:.0e} of its last); Adam "
+    "{optimizer_accuracy_adam:.1%}, SGD {optimizer_accuracy_sgd:.1%}",
+    "07": "NBSVM as a network (1–3-grams, naive-Bayes ratios, custom `Dense` + Adam; settings "
+    "chosen on validation) **{test_accuracy_nbsvm:.2%}** on the 25k test reviews; embedding model "
+    "{embedding_model_test_accuracy:.2%}",
     "08": "real human voices (1 speaker, {real_voice_clips} clips at 8 and 16 kHz, never trained "
     "on): **{real_voice_accuracy:.0%}**, PocketSphinx {pocketsphinx_real_voice_accuracy:.0%}; "
     "held-out synthetic voices {test_accuracy:.2%}",
