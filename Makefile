@@ -38,6 +38,7 @@ $(STAMP): requirements.txt pyproject.toml
 	@# Jupyter kernel started in notebooks/: put the root on the venv's path.
 	@$(PY) -c 'import site, sys; open(site.getsitepackages()[0] + "/course-root.pth", "w").write(sys.argv[1] + "\n")' "$(CURDIR)"
 	$(PY) -m book.mathjax
+	@$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null  # the kernel make notebooks uses
 	@touch $(STAMP)
 	@echo "Set-up complete: $(VENV) holds TensorFlow, Keras and the course library."
 
