@@ -64,12 +64,12 @@ def finite_difference(name, z, h=1e-5):
 
 
 def hand_written_gradients():
-    """The activations whose tape gradient is hand-written (a ``tf.custom_gradient`` helper).
+    """The activations whose tape gradient is hand-written (an ``ops.custom_gradient`` helper).
 
     Read from the library's source, so the list follows the library if it changes.
     """
     source = inspect.getsource(activations)
-    decorated = re.findall(r"@tf\.custom_gradient\s*\ndef (\w+)\(", source)
+    decorated = re.findall(r"@(?:tf|ops|keras\.ops)\.custom_gradient\s*\ndef (\w+)\(", source)
     return [
         name
         for name in PLOTTED
@@ -82,7 +82,7 @@ def hand_written_gradients():
 def private_helpers(function, skip=("_on_placeholder",)):
     """The library's private functions that ``function`` runs (recursively), to show them.
 
-    A ``tf.custom_gradient`` function is unwrapped to the code that was written.
+    A ``custom_gradient`` function is unwrapped to the code that was written.
     """
     found, queue = [], [function]
     while queue:

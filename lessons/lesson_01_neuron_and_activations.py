@@ -129,15 +129,16 @@ common.show(activation_checks.plot_activations(np.asarray(z_grid), table), "acti
 #    compared with `GradientTape` on ours (float32).
 #
 # Why not simply the tape on our own function? For some activations the library writes
-# the gradient itself with `tf.custom_gradient` (from the value already computed:
-# `σ' = σ(1 − σ)`, `tanh' = 1 − tanh²` — fewer operations, so faster). For those the tape
+# the gradient itself with `keras.ops.custom_gradient` (`tf.custom_gradient` on TensorFlow),
+# from the value already computed (`σ' = σ(1 − σ)`, `tanh' = 1 − tanh²`: fewer operations,
+# so faster). For those the tape
 # does not differentiate the code; it *returns the hand-written formula*, and comparing it
 # with the formula would compare a thing with itself. The list below is read from the
 # library's source:
 
 # %%
 hand_written = activation_checks.hand_written_gradients()
-print("activations with a hand-written (tf.custom_gradient) gradient: " + ", ".join(hand_written))
+print("activations with a hand-written (custom_gradient) gradient: " + ", ".join(hand_written))
 print(f"{'activation':11s} {'gradient by':>13s} {'formula vs FD':>14s} {'tape vs Keras':>14s}")
 worst_fd = worst_keras = 0.0
 for name in names:
