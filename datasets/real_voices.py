@@ -127,19 +127,19 @@ def apt_source(name: str, apt_get: str = "apt-get", dpkg_deb: str = "dpkg-deb") 
             if shutil.which(tool) is None:
                 raise FileNotFoundError(f"{tool} is not installed (it comes with Debian/Ubuntu)")
         with tempfile.TemporaryDirectory(dir=staging) as work:
-            _run([apt_get, "download", package], cwd=work)
+            run_tool([apt_get, "download", package], cwd=work)
             debs = sorted(Path(work).glob(f"{package}_*.deb"))
             if not debs:
                 raise FileNotFoundError(f"apt-get download {package} left no .deb file")
             unpacked = Path(work) / "unpacked"
-            _run([dpkg_deb, "-x", str(debs[-1]), str(unpacked)], cwd=work)
+            run_tool([dpkg_deb, "-x", str(debs[-1]), str(unpacked)], cwd=work)
             _copy_verified(unpacked / PACKAGE_DIR, files_of(name), staging)
 
     # online: apt-get reaches Debian's archive (skipped when COURSE_OFFLINE=1, as in the tests)
     return cache.Source(f"apt-get download {package} + dpkg-deb -x", build, online=True)
 
 
-def _run(command, cwd) -> None:
+def run_tool(command, cwd) -> None:
     """Run a command; on failure raise with the last lines it printed."""
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
     if result.returncode != 0:
