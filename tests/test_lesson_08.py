@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from datasets import cache, real_voices, spoken_digits
+from datasets import cache, flite_voices, real_voices, spoken_digits
 from lessons import audio_ablation, audio_model
 from tests.lesson_run import run_lesson
 
@@ -33,6 +33,22 @@ def test_front_end_matches_keras_on_speech_like_audio():
     chirp = 0.3 * np.sin(2 * np.pi * (200 + 1500 * t) * t) * np.hanning(16000)
     waves = np.stack([chirp, 0.5 * chirp[::-1]]).astype(np.float32)
     assert audio_model.compare_with_keras(waves) < 1e-2  # dB, within 80 dB of each clip's peak
+
+
+def test_a_phone_band_front_end_sees_an_8_khz_copy_as_the_16_khz_original():
+    rng = np.random.default_rng(0)
+    t = np.arange(16000) / 16000
+    wide = np.sin(2 * np.pi * (300 + 200 * t) * t) + 0.5 * rng.normal(size=16000)  # up to 8 kHz
+    wide = (0.3 * wide * np.hanning(16000)).astype(np.float32)
+    narrow = spoken_digits.resample(spoken_digits.resample(wide, 16000, 8000), 8000, 16000)
+    narrow = narrow[:16000].astype(np.float32)
+    full, phone = (
+        audio_model.make_front_end(audio_model.Recipe(max_hz=top)) for top in (8000.0, 4000.0)
+    )
+    differs = np.abs(full(wide[None]).numpy() - full(narrow[None]).numpy()).max()
+    same = np.abs(phone(wide[None]).numpy() - phone(narrow[None]).numpy())
+    # the top mel band's triangle reaches 4 kHz, where the 8 kHz copy's spectrum is cut off
+    assert differs > 1.0 and same[..., :-1].max() < 0.05
 
 
 @pytest.mark.parametrize("spec_augment", [True, False])
@@ -64,7 +80,8 @@ def test_validation_voices_are_separate_variants():
 
 def _fake_trainer(recipe, epochs, seed):
     """A 'model' whose accuracy per recipe is known: clips are (position, set id), label 0."""
-    validation = 0.8 + 0.05 * (recipe.telephone > 0) - 0.02 * (recipe.equalize_db > 0)
+    validation = 0.7 + 0.05 * recipe.flite - 0.01 * (recipe.max_hz < 8000)
+    validation += 0.05 * (recipe.telephone > 0) - 0.02 * (recipe.equalize_db > 0)
     validation += 0.03 * (recipe.normalize == "channel")  # reverb changes nothing on validation
     accuracy = {0.0: validation, 1.0: validation, 2.0: 1.0 if recipe.reverb else 0.1}
 
@@ -83,15 +100,25 @@ def test_ablation_keeps_what_helps_on_validation_and_ignores_the_real_voices():
     }
     lines = []
     table = audio_ablation.run(_fake_trainer, sets, epochs=1, seed=0, log=lines.append)
-    # baseline, + phone (+5), + EQ (−2: dropped), + reverb (±0, real 100 %: dropped), + channel
-    assert [row["kept"] for row in table["rows"]] == [True, True, False, False, True]
-    assert [row["real"] for row in table["rows"]] == [0.1, 0.1, 0.1, 1.0, 0.1]
+    # baseline, + Flite (+5), + 4 kHz (−1: dropped), + phone (+5), + EQ (−2: dropped),
+    # + reverb (±0, real 100 %: dropped), + channel (+3)
+    assert [row["kept"] for row in table["rows"]] == [True, True, False, True, False, False, True]
+    assert [row["real"] for row in table["rows"]] == [0.1, 0.1, 0.1, 0.1, 0.1, 1.0, 0.1]
     assert table["chosen"] == dict(
-        telephone=0.5, equalize_db=0.0, reverb=0.0, normalize="channel", spec_augment=True
+        flite=True,
+        max_hz=8000.0,
+        telephone=0.5,
+        equalize_db=0.0,
+        reverb=0.0,
+        normalize="channel",
+        spec_augment=True,
     )
-    assert len(lines) == 5 and lines[2].endswith("dropped") and lines[4].endswith("kept")
+    assert len(lines) == 7 and lines[2].endswith("dropped") and lines[6].endswith("kept")
+    # with Flite's validation voice, each synthesizer counts half, however many clips it has
+    row = dict(validation=0.9, validation_phone=0.8, flite=0.6, flite_phone=0.4)
+    assert audio_ablation.score(row) == pytest.approx((0.85 + 0.5) / 2)
     verdicts = audio_ablation.verdicts(table)
-    assert "+5.0%" in verdicts[0] and "-2.0%" in verdicts[1] and "+3.0%" in verdicts[3]
+    assert "+5.0%" in verdicts[0] and "-1.0%" in verdicts[1] and "+3.0%" in verdicts[5]
 
 
 @pytest.fixture
@@ -100,7 +127,7 @@ def quick_data(tmp_path, monkeypatch):
     source = cache.data_root()
     root = tmp_path / "data"
     root.mkdir()
-    for folder, *_ in real_voices.SETS.values():
+    for folder in [f for f, *_ in real_voices.SETS.values()] + [flite_voices.NAME]:
         if (source / folder / "MANIFEST.json").is_file():
             shutil.copytree(source / folder, root / folder)
     monkeypatch.setenv(cache.ENV_DATA_DIR, str(root))
@@ -115,6 +142,10 @@ def test_quick_run_and_the_saved_model_gives_the_same_figures(tmp_path, quick_da
         assert (out / name).stat().st_size > 10_000
     assert metrics["test_voices"] == 4 and metrics["test_clips"] == 40
     assert metrics["train_clips"] == 60 and metrics["validation_clips"] == 20
+    if (quick_data / flite_voices.NAME).is_dir():  # the first 2 renditions of each Flite voice
+        assert metrics["flite_train_clips"] == 80 and metrics["flite_validation_clips"] == 20
+    else:
+        assert metrics["flite_train_clips"] == 0 and "Flite     : MISSING" in printed
     assert metrics["reload_max_abs_diff"] == 0.0
     assert metrics["keras_melspectrogram_max_abs_diff_db"] < 1e-2
     assert ("RECORDED, not computed in this run" in printed) == audio_ablation.RECORD.is_file()
