@@ -14,6 +14,8 @@
 # - the short-time Fourier transform, the mel scale and the log, as one Keras layer
 #   (`custom_layers.audio.LogMelSpectrogram`) that reproduces `keras.layers.MelSpectrogram`;
 # - how to split speech data by voice into training, validation and test voices;
+# - what a second synthesizer, whose voices are modelled on recordings of people (Flite),
+#   adds to one built from rules (eSpeak NG) when the voice to recognize is a real one;
 # - why a model trained on synthetic speech fails on a phone recording, and augmentations that
 #   simulate the difference (telephone band, μ-law coding, equalization, reverberation);
 # - an ablation that decides each choice on validation voices only;
