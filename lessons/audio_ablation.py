@@ -72,7 +72,7 @@ COLUMNS = {  # key: heading
 
 
 def header() -> str:
-    return f"   {'change (on top of the best so far)':48s} " + " ".join(
+    return f"   {'change (on top of the best so far)':56s} " + " ".join(
         f"{c:>10s}" for c in COLUMNS.values()
     )
 
@@ -81,7 +81,7 @@ def format_row(row: dict) -> str:
     cells = " ".join(
         f"{row[c]:10.1%}" if isinstance(row.get(c), float) else f"{'—':>10s}" for c in COLUMNS
     )
-    return f"   {row['change'][:48]:48s} {cells}  {'kept' if row['kept'] else 'dropped'}"
+    return f"   {row['change'][:56]:56s} {cells}  {'kept' if row['kept'] else 'dropped'}"
 
 
 def save(table: dict, path: Path, command: str) -> None:
