@@ -159,8 +159,7 @@ class Flite:
 def render(flite: Flite, clip: dict) -> np.ndarray:
     """One clip as :mod:`datasets.spoken_digits` stores its own: trimmed int16 at 16 kHz."""
     samples, rate = flite.speak(clip)
-    x = spoken_digits.trim(spoken_digits.resample(samples.astype(np.float64), rate, 16000))
-    x = x * (spoken_digits.PEAK / np.abs(x).max())
+    x = spoken_digits.level(samples, rate)
     return np.round(x[: spoken_digits.CLIP_SAMPLES] * 32767).astype(np.int16)
 
 

@@ -189,8 +189,7 @@ def read_samples(path: Path) -> tuple[np.ndarray, int]:
 
 def as_clip(samples: np.ndarray, rate: int) -> np.ndarray:
     """A recording as the synthetic clips are: 16 kHz, trimmed, peak 0.5, centred in 1 s."""
-    x = spoken_digits.trim(spoken_digits.resample(samples.astype(np.float64), rate, 16000))
-    x = x * (spoken_digits.PEAK / np.abs(x).max())
+    x = spoken_digits.level(samples, rate)
     return spoken_digits.pad_center(np.round(x * 32767).astype(np.int16))
 
 

@@ -239,6 +239,13 @@ def trim(samples: np.ndarray, threshold: float = 0.02, margin: int = 160) -> np.
     return samples[start : loud[-1] + margin + 1]
 
 
+def level(samples: np.ndarray, rate: int) -> np.ndarray:
+    """Any recording as every clip of the course is made: resampled to 16 kHz (:func:`resample`),
+    trimmed of silence (:func:`trim`) and scaled to a peak of ``PEAK`` (float64)."""
+    x = trim(resample(np.asarray(samples, np.float64), rate, SAMPLE_RATE))
+    return x * (PEAK / np.abs(x).max())
+
+
 def render(clip: dict, voices: list[dict]) -> np.ndarray:
     """Synthesize one clip: trimmed int16 samples at 16 kHz with a peak of ``PEAK``.
 
@@ -253,8 +260,7 @@ def render(clip: dict, voices: list[dict]) -> np.ndarray:
         pitch_range=clip["range"],
         seed=clip["seed"],
     )
-    x = trim(resample(samples, rate, SAMPLE_RATE))
-    x = x * (PEAK / np.abs(x).max())
+    x = level(samples, rate)
     if len(x) > CLIP_SAMPLES:  # too long for one second: keep the middle (rare)
         start = (len(x) - CLIP_SAMPLES) // 2
         x = x[start : start + CLIP_SAMPLES]
@@ -498,8 +504,7 @@ def load_real_digits(directories=REAL_DIGIT_DIRS):
                     raise ValueError(f"{f}: expected 16-bit mono")
                 samples = np.frombuffer(w.readframes(w.getnframes()), np.int16)
                 rate = w.getframerate()
-            x = trim(resample(samples, rate, SAMPLE_RATE))
-            x = x * (PEAK / np.abs(x).max())
+            x = level(samples, rate)
             xs.append(pad_center(np.round(x * 32767).astype(np.int16)))
         return np.stack(xs), np.arange(NUM_CLASSES, dtype=np.int32)
     return None
