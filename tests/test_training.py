@@ -82,6 +82,31 @@ def test_fit_equals_model_fit(with_weights):
     assert _max_diff(ours.get_weights(), reference.get_weights()) < 1e-6
 
 
+def test_use_ema_ends_with_the_moving_average_like_model_fit():
+    """Keras's optimizers average the weights with use_ema=True; fit ends with the averages."""
+    ours, reference = _model(), _model()
+    history = training.fit(
+        ours,
+        _dataset(),
+        loss=keras.losses.MeanSquaredError(),
+        optimizer=optimizers.Adam(0.05, use_ema=True, ema_momentum=0.9),
+        epochs=3,
+        validation_data=_dataset(batch_size=32),
+        verbose=0,
+    )
+    reference.compile(
+        optimizer=keras.optimizers.Adam(0.05, use_ema=True, ema_momentum=0.9), loss="mse"
+    )
+    expected = reference.fit(
+        _dataset(), epochs=3, validation_data=_dataset(batch_size=32), verbose=0, shuffle=False
+    )
+    np.testing.assert_allclose(history["val_loss"], expected.history["val_loss"], rtol=1e-6)
+    assert _max_diff(ours.get_weights(), reference.get_weights()) < 1e-6
+    raw = _model()  # without the averages the weights end elsewhere: the test can fail
+    training.fit(raw, _dataset(), loss="mse", optimizer=optimizers.Adam(0.05), epochs=3, verbose=0)
+    assert _max_diff(ours.get_weights(), raw.get_weights()) > 1e-3
+
+
 def test_evaluate_equals_model_evaluate():
     model, data = _model(), _dataset(batch_size=32)
     model.compile(loss="mse", metrics=[keras.metrics.BinaryAccuracy()])

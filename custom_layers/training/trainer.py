@@ -236,6 +236,11 @@ class Trainer:
                 run_checkpoint.save(epoch + 1, batches)  # every worker takes part
                 if not self.is_chief:
                     tf.io.gfile.rmtree(run_checkpoint.manager.directory)
+        if epochs > 0:
+            # As model.fit ends: an optimizer with use_ema=True puts its moving averages of
+            # the weights into the model (otherwise this does nothing). The checkpoints
+            # above keep the raw weights, so a resumed run ends the same way.
+            self.optimizer.finalize_variable_values(self.model.trainable_variables)
         return history
 
     def _non_finite(self, what, run_checkpoint):
