@@ -15,7 +15,8 @@ sum the spectrum ``|X|^power`` into bands, and the log compresses their huge dyn
     S[t, m] = log(Σ_k |X[t, k]|^power · M[k, m] + log_offset)
 
 Because the layer is part of the model, a saved model takes raw waveforms: no separate
-preprocessing to get wrong at inference time.
+preprocessing to get wrong at inference time. ``SpecAugment`` and ``FrequencyWarp`` perturb
+log-mels while training and pass them through at inference.
 """
 
 from __future__ import annotations
@@ -209,4 +210,73 @@ class SpecAugment(keras.layers.Layer):
             mask_value=self.mask_value,
             seed=self.seed,
         )
+        return config
+
+
+def _hz_to_mel(hz):
+    return 2595.0 * tf.math.log(1.0 + hz / 700.0) / tf.math.log(10.0)
+
+
+def _mel_to_hz(mel):
+    return 700.0 * (tf.pow(10.0, mel / 2595.0) - 1.0)
+
+
+@keras.saving.register_keras_serializable(package="custom_layers")
+class FrequencyWarp(keras.layers.Layer):
+    """Training-time vocal-tract-length perturbation of log-mels ``(batch, frames, bins)``.
+
+    A shorter vocal tract puts every formant higher by one factor: content at ``f`` moves to
+    ``α·f`` (Jaitly & Hinton, 2013). When ``training=True`` each example draws
+    ``α ~ U(1 − max_warp, 1 + max_warp)``; mel band ``j``, centred at ``c_j`` Hz, then takes the
+    value the input has at ``c_j / α``, read between the two nearest bands by linear
+    interpolation on the mel scale (bands beyond the edges repeat the edge band). Unlike a
+    speed change, the timing and the pitch contour stay as they were. ``fmin``/``fmax`` must
+    be the front end's, so that band ``j`` means the same frequency here. At inference it
+    passes inputs through.
+    """
+
+    def __init__(self, max_warp=0.1, fmin=20.0, fmax=8000.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0.0 <= float(max_warp) < 1.0:
+            raise ValueError(f"max_warp must be in [0, 1), got {max_warp}")
+        self.max_warp = float(max_warp)
+        self.fmin, self.fmax = float(fmin), float(fmax)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def positions(self, alpha, bins):
+        """The fractional input band each output band reads: ``(batch, bins)``."""
+        low, high = _hz_to_mel(self.fmin), _hz_to_mel(self.fmax)
+        step = (high - low) / tf.cast(bins + 1, tf.float32)
+        centres = _mel_to_hz(low + step * tf.range(1, bins + 1, dtype=tf.float32))
+        source = _hz_to_mel(centres[tf.newaxis, :] / alpha[:, tf.newaxis])
+        return tf.clip_by_value((source - low) / step - 1.0, 0.0, tf.cast(bins - 1, tf.float32))
+
+    def warp(self, inputs, alpha):
+        """``inputs`` with example ``i`` warped by ``alpha[i]``."""
+        bins = tf.shape(inputs)[2]
+        position = self.positions(tf.cast(alpha, tf.float32), bins)
+        left = tf.minimum(tf.cast(tf.floor(position), tf.int32), bins - 2)
+        frac = tf.cast(position - tf.cast(left, tf.float32), inputs.dtype)[:, tf.newaxis, :]
+        below = tf.gather(inputs, left, axis=2, batch_dims=1)
+        above = tf.gather(inputs, left + 1, axis=2, batch_dims=1)
+        return below + frac * (above - below)
+
+    def call(self, inputs, training=False):
+        if not training or self.max_warp == 0.0:
+            return inputs
+        alpha = keras.random.uniform(
+            [tf.shape(inputs)[0]],
+            1.0 - self.max_warp,
+            1.0 + self.max_warp,
+            seed=self.seed_generator,
+        )
+        return self.warp(inputs, alpha)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(max_warp=self.max_warp, fmin=self.fmin, fmax=self.fmax, seed=self.seed)
         return config

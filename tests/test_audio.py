@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from custom_layers.audio import LogMelSpectrogram, SpecAugment
+from custom_layers.audio import FrequencyWarp, LogMelSpectrogram, SpecAugment
 
 RATE = 16000
 
@@ -195,6 +195,58 @@ def test_spec_augment_round_trips_in_a_saved_model(tmp_path):
     x = noise((2, 2000), seed=6)
     np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())
     assert loaded.layers[2].get_config() == model.layers[2].get_config()
+
+
+def _numpy_warp(x, alpha, fmin, fmax):
+    """Reference: band j of the output = the input at c_j / alpha, interpolated on the mel scale."""
+    mel = lambda f: 2595 * np.log10(1 + f / 700)  # noqa: E731
+    bins = x.shape[-1]
+    edges = np.linspace(mel(fmin), mel(fmax), bins + 2)
+    centres_hz = 700 * (10 ** (edges[1:-1] / 2595) - 1)
+    out = np.empty_like(x)
+    for i, a in enumerate(alpha):
+        source = (mel(centres_hz / a) - edges[0]) / (edges[1] - edges[0]) - 1
+        for t in range(x.shape[1]):
+            out[i, t] = np.interp(source, np.arange(bins), x[i, t])  # clamps at the edges
+    return out
+
+
+def test_frequency_warp_matches_numpy_reference_and_is_identity_at_one():
+    x = np.random.default_rng(2).normal(size=(3, 7, 40)).astype(np.float32)
+    layer = FrequencyWarp(0.15, fmin=20.0, fmax=4000.0, seed=0)
+    alpha = np.float32([0.87, 1.0, 1.13])
+    np.testing.assert_allclose(
+        layer.warp(x, alpha).numpy(), _numpy_warp(x, alpha, 20, 4000), atol=1e-4
+    )
+    np.testing.assert_allclose(layer.warp(x, np.ones(3, np.float32)).numpy(), x, atol=1e-4)
+    np.testing.assert_array_equal(layer(x).numpy(), x)  # inference: unchanged
+    out = layer(x, training=True).numpy()
+    assert out.shape == x.shape and not np.allclose(out, x, atol=1e-3)
+    again = FrequencyWarp(0.15, fmin=20.0, fmax=4000.0, seed=0)(x, training=True).numpy()
+    np.testing.assert_array_equal(again, out)  # same seed, same warps
+
+
+def test_frequency_warp_moves_a_tone_as_a_longer_or_shorter_vocal_tract_would():
+    front = LogMelSpectrogram(num_mel_bins=40, fmax=8000.0)
+    t = np.arange(RATE) / RATE
+    tone = lambda hz: front(np.sin(2 * np.pi * hz * t)[None].astype(np.float32)).numpy()  # noqa: E731
+    warped = FrequencyWarp(0.2, fmin=20.0, fmax=8000.0).warp(tone(1000.0), np.float32([1.2]))
+    # the warped 1 kHz tone peaks in the band where a 1.2 kHz tone does
+    assert warped.numpy()[0].mean(0).argmax() == tone(1200.0)[0].mean(0).argmax()
+    assert tone(1000.0)[0].mean(0).argmax() != tone(1200.0)[0].mean(0).argmax()
+
+
+def test_frequency_warp_round_trips_and_refuses_a_bad_factor(tmp_path):
+    inputs = keras.Input((5, 8))
+    warped = FrequencyWarp(0.1, fmin=20.0, fmax=4000.0, seed=2)(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(3)(keras.layers.Flatten()(warped)))
+    model.save(tmp_path / "warp.keras")
+    loaded = keras.saving.load_model(tmp_path / "warp.keras", safe_mode=True)
+    x = np.random.default_rng(3).normal(size=(2, 5, 8)).astype(np.float32)
+    np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())
+    assert loaded.layers[1].get_config() == model.layers[1].get_config()
+    with pytest.raises(ValueError, match="max_warp must be in"):
+        FrequencyWarp(1.5)
 
 
 # ---------------------------------------------------------------- channel simulation (lesson 08)
