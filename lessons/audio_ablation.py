@@ -23,6 +23,7 @@ CANDIDATES = (
     ("features of 0–4 kHz only (a phone line's band)", dict(max_hz=4000.0)),
     ("telephone band + μ-law on half the clips", dict(telephone=0.5)),
     ("random equalization ±6 dB", dict(equalize_db=6.0)),
+    ("vocal-tract length: formants × 0.9–1.1", dict(warp=0.1)),
     ("room reverberation on 30 % of clips", dict(reverb=0.3)),
     ("per-channel (per mel band) normalization", dict(normalize="channel")),
 )

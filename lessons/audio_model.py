@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from custom_layers import layers, losses, optimizers, training
-from custom_layers.audio import LogMelSpectrogram, SpecAugment
+from custom_layers.audio import FrequencyWarp, LogMelSpectrogram, SpecAugment
 from datasets import cache, flite_voices, spoken_digits
 
 SAMPLE_RATE = spoken_digits.SAMPLE_RATE
@@ -43,6 +43,7 @@ class Recipe:
     max_hz: float = 8000.0  # top of the mel filterbank; 4000 keeps only what a phone line carries
     telephone: float = 0.0  # fraction of clips through a telephone band + μ-law coding
     equalize_db: float = 0.0  # random equalization of ± this many dB (every clip)
+    warp: float = 0.0  # vocal-tract-length perturbation: formants × U(1 ± warp) (log-mel)
     reverb: float = 0.0  # fraction of clips with room reverberation
     normalize: str = "utterance"  # log-mel normalization: "utterance" or "channel" (per band)
     spec_augment: bool = True  # SpecAugment masking of the log-mel while training
@@ -67,19 +68,25 @@ def make_front_end(recipe: Recipe = Recipe()) -> LogMelSpectrogram:
     return LogMelSpectrogram(**front_end_settings(recipe), name="log_mel")
 
 
-def make_classifier(frames: int, bins: int, seed: int, spec_augment: bool = True):
+def make_classifier(frames: int, bins: int, seed: int, recipe: Recipe = Recipe()):
     """Log-mel ``(frames, bins)`` → 10 logits: three convolutions, dropout, two dense layers.
 
-    The first convolution has stride 2: it halves time and frequency as a 2×2 max-pooling
-    would, at a quarter of the cost (its input has one channel, where a CPU convolution is
-    least efficient).
+    The recipe's training-time perturbations of the log-mel come first (they pass inputs
+    through at inference). The first convolution has stride 2: it halves time and frequency
+    as a 2×2 max-pooling would, at a quarter of the cost (its input has one channel, where a
+    CPU convolution is least efficient).
     """
-    masking = [
-        SpecAugment(time_masks=2, time_mask_width=10, freq_masks=2, freq_mask_width=6, seed=seed)
-    ]
-    masking = masking if spec_augment else []
+    settings = front_end_settings(recipe)
+    perturb = [FrequencyWarp(recipe.warp, settings["fmin"], settings["fmax"], seed=seed)]
+    perturb = perturb if recipe.warp else []
+    if recipe.spec_augment:
+        perturb.append(
+            SpecAugment(
+                time_masks=2, time_mask_width=10, freq_masks=2, freq_mask_width=6, seed=seed
+            )
+        )
     return keras.Sequential(
-        [keras.Input((frames, bins)), *masking, keras.layers.Reshape((frames, bins, 1))]
+        [keras.Input((frames, bins)), *perturb, keras.layers.Reshape((frames, bins, 1))]
         + [layers.Conv2D(16, 3, strides=2, padding="same", activation="relu")]
         + [
             layer

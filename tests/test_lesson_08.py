@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 
+from custom_layers.audio import FrequencyWarp, SpecAugment
 from datasets import cache, flite_voices, real_voices, spoken_digits
 from lessons import audio_ablation, audio_model
 from tests.lesson_run import run_lesson
@@ -53,15 +54,26 @@ def test_a_phone_band_front_end_sees_an_8_khz_copy_as_the_16_khz_original():
 
 @pytest.mark.parametrize("spec_augment", [True, False])
 def test_classifier_shapes_and_spec_augment_only_in_training(spec_augment):
-    front_end = audio_model.make_front_end(audio_model.Recipe(normalize="channel"))
+    recipe = audio_model.Recipe(normalize="channel", spec_augment=spec_augment)
+    front_end = audio_model.make_front_end(recipe)
     frames = front_end.num_frames(16000)
     assert frames == 98 and front_end.normalize == "channel"
-    classifier = audio_model.make_classifier(frames, 40, seed=0, spec_augment=spec_augment)
+    classifier = audio_model.make_classifier(frames, 40, seed=0, recipe=recipe)
     features = front_end(np.random.default_rng(0).normal(0, 0.1, (3, 16000)).astype(np.float32))
     assert tuple(classifier(features).shape) == (3, 10)
     np.testing.assert_allclose(classifier(features).numpy(), classifier(features).numpy())
     masked = classifier.layers[0](features, training=True).numpy()
     assert (masked == 0).any() == spec_augment and not (features.numpy() == 0).any()
+
+
+def test_recipe_warp_puts_a_frequency_warp_on_the_front_ends_scale_first():
+    recipe = audio_model.Recipe(max_hz=4000.0, warp=0.1)
+    classifier = audio_model.make_classifier(98, 40, seed=0, recipe=recipe)
+    warp = classifier.layers[0]
+    assert isinstance(warp, FrequencyWarp) and (warp.fmax, warp.max_warp) == (4000.0, 0.1)
+    assert isinstance(classifier.layers[1], SpecAugment)
+    plain = audio_model.make_classifier(98, 40, seed=0, recipe=audio_model.Recipe())
+    assert not any(isinstance(layer, FrequencyWarp) for layer in plain.layers)
 
 
 def test_validation_voices_are_separate_variants():
@@ -82,7 +94,8 @@ def _fake_trainer(recipe, epochs, seed):
     """A 'model' whose accuracy per recipe is known: clips are (position, set id), label 0."""
     validation = 0.7 + 0.05 * recipe.flite - 0.01 * (recipe.max_hz < 8000)
     validation += 0.05 * (recipe.telephone > 0) - 0.02 * (recipe.equalize_db > 0)
-    validation += 0.03 * (recipe.normalize == "channel")  # reverb changes nothing on validation
+    validation += 0.01 * (recipe.warp > 0) + 0.03 * (recipe.normalize == "channel")
+    # reverb changes nothing on validation
     accuracy = {0.0: validation, 1.0: validation, 2.0: 1.0 if recipe.reverb else 0.1}
 
     def model(x, training=False):
@@ -101,24 +114,41 @@ def test_ablation_keeps_what_helps_on_validation_and_ignores_the_real_voices():
     lines = []
     table = audio_ablation.run(_fake_trainer, sets, epochs=1, seed=0, log=lines.append)
     # baseline, + Flite (+5), + 4 kHz (−1: dropped), + phone (+5), + EQ (−2: dropped),
-    # + reverb (±0, real 100 %: dropped), + channel (+3)
-    assert [row["kept"] for row in table["rows"]] == [True, True, False, True, False, False, True]
-    assert [row["real"] for row in table["rows"]] == [0.1, 0.1, 0.1, 0.1, 0.1, 1.0, 0.1]
+    # + warp (+1), + reverb (±0, real 100 %: dropped), + channel (+3)
+    kept = [True, True, False, True, False, True, False, True]
+    assert [row["kept"] for row in table["rows"]] == kept
+    assert [row["real"] for row in table["rows"]] == [0.1] * 6 + [1.0, 0.1]
     assert table["chosen"] == dict(
         flite=True,
         max_hz=8000.0,
         telephone=0.5,
         equalize_db=0.0,
+        warp=0.1,
         reverb=0.0,
         normalize="channel",
         spec_augment=True,
     )
-    assert len(lines) == 7 and lines[2].endswith("dropped") and lines[6].endswith("kept")
+    assert len(lines) == 8 and lines[2].endswith("dropped") and lines[7].endswith("kept")
     # with Flite's validation voice, each synthesizer counts half, however many clips it has
     row = dict(validation=0.9, validation_phone=0.8, flite=0.6, flite_phone=0.4)
     assert audio_ablation.score(row) == pytest.approx((0.85 + 0.5) / 2)
     verdicts = audio_ablation.verdicts(table)
-    assert "+5.0%" in verdicts[0] and "-1.0%" in verdicts[1] and "+3.0%" in verdicts[5]
+    assert "+5.0%" in verdicts[0] and "-1.0%" in verdicts[1] and "+1.0%" in verdicts[4]
+    assert "+3.0%" in verdicts[6]
+
+
+def test_the_recorded_ablation_is_of_the_current_candidates():
+    """A default run prints the recorded table: it must be one of today's candidates, complete."""
+    table = audio_ablation.load()
+    assert table is not None, "run the lesson with --ablation to record the table"
+    labels = [label for label, _ in audio_ablation.CANDIDATES]
+    assert [row["change"] for row in table["rows"][1:]] == labels
+    assert table["epochs"] == 12 and "--quick" not in table["command"]
+    chosen = audio_model.Recipe(**table["chosen"])  # every field is one Recipe knows
+    kept = [row for row in table["rows"] if row["kept"]]
+    assert audio_model.Recipe(**kept[-1]["recipe"]) == chosen
+    for row in table["rows"]:
+        assert {"validation", "validation_phone", "flite", "flite_phone"} <= row.keys()
 
 
 @pytest.fixture
