@@ -96,6 +96,12 @@ def load(path: Path = RECORD) -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
+def row_of(table: dict, recipe: audio_model.Recipe) -> dict | None:
+    """The last row of ``table`` that trained ``recipe``, or None."""
+    same = [row for row in table["rows"] if row["recipe"] == dataclasses.asdict(recipe)]
+    return same[-1] if same else None
+
+
 def verdicts(table: dict) -> list[str]:
     """One line per candidate: what it did to the validation score (and, for the record, real)."""
     lines, previous = [], table["rows"][0]

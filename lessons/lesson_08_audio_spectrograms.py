@@ -419,8 +419,9 @@ if not unavailable:
 # modelled on recordings of real people — and candidate choices that simulate phone lines and
 # rooms, each kept or dropped on validation voices only; the test voices and the real speaker
 # measure what came out. With 20 real clips by one speaker, one clip is 5 points: the real
-# figure says whether the model hears *this* voice, not how it would fare on a population.
-# The comparisons of this run:
+# figure says whether the model hears *this* voice, not how it would fare on a population;
+# the same recipe trained again from another random start (the ablation's row of it) shows how
+# much of the figure is chance. The comparisons of this run:
 
 # %%
 print(
@@ -433,6 +434,16 @@ if "real_voice_accuracy" in metrics:
         gap = metrics["real_voice_accuracy"] - sphinx
         line += f", PocketSphinx {sphinx:.0%} on the same clips ({gap:+.0%} for ours)"
     print(line)
+    # The ablation trained this recipe too, as long, from another random start: how far apart?
+    twin = audio_ablation.row_of(table, recipe) if table and table["epochs"] == epochs else None
+    if twin is not None and "real" in twin:
+        apart = round((twin["real"] - metrics["real_voice_accuracy"]) * len(x_real))
+        print(
+            f"the ablation's model of the same recipe (another random start): real voice "
+            f"{twin['real']:.0%} ({abs(apart)} of the {len(x_real)} clips "
+            f"{'more' if apart >= 0 else 'fewer'} right than this run's), test voices "
+            f"{twin['test']:.1%}"
+        )
 metrics = common.finish(args, metrics)
 
 # %% [markdown]

@@ -149,6 +149,8 @@ def test_the_recorded_ablation_is_of_the_current_candidates():
     assert audio_model.Recipe(**kept[-1]["recipe"]) == chosen
     for row in table["rows"]:
         assert {"validation", "validation_phone", "flite", "flite_phone"} <= row.keys()
+    assert audio_ablation.row_of(table, chosen) is kept[-1]
+    assert audio_ablation.row_of(table, audio_model.Recipe(telephone=0.9)) is None
 
 
 @pytest.fixture
