@@ -76,9 +76,9 @@ def make_classifier(frames: int, bins: int, seed: int, recipe: Recipe = Recipe()
     as a 2×2 max-pooling would, at a quarter of the cost (its input has one channel, where a
     CPU convolution is least efficient).
     """
-    settings = front_end_settings(recipe)
-    perturb = [FrequencyWarp(recipe.warp, settings["fmin"], settings["fmax"], seed=seed)]
-    perturb = perturb if recipe.warp else []
+    settings, perturb = front_end_settings(recipe), []
+    if recipe.warp:
+        perturb.append(FrequencyWarp(recipe.warp, settings["fmin"], settings["fmax"], seed=seed))
     if recipe.spec_augment:
         perturb.append(
             SpecAugment(
