@@ -5,7 +5,8 @@ in a fresh Jupyter kernel started at the repository root, with ``LESSON_ARGS`` p
 chapter's parameters cell (empty: the default run). The executed notebook, with its printed
 results and inline figures, goes to ``notebooks/lesson_NN_<slug>.ipynb``, and the run's
 ``metrics.json`` to ``notebooks/metrics/lesson-NN.json`` (the README's table is made from
-these). Per-cell timing metadata and TensorFlow's C++ start-up lines are dropped.
+these). Per-cell timing metadata and TensorFlow's C++ start-up lines are dropped, and a
+progress bar's redraws are kept as a terminal shows them: its last state.
 """
 
 from __future__ import annotations
@@ -62,6 +63,32 @@ def _quiet(output):
     return output
 
 
+def as_terminal(outputs: list) -> list:
+    """Outputs as a terminal leaves them: runs of one stream merged, each line in its last state.
+
+    A progress bar (Keras's, for one) redraws its line every step with backspaces and ``\r``;
+    a notebook would keep every redraw as an output of its own, hundreds per epoch, where a
+    terminal shows one line: the last state of it.
+    """
+    merged = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and output.get("output_type") == previous.get("output_type") == "stream"
+            and output.get("name") == previous.get("name")
+        ):
+            previous["text"] += output["text"]
+        else:
+            merged.append(output)
+    for output in merged:
+        if output.get("output_type") == "stream":
+            lines = output["text"].replace("\b", "").split("\n")
+            drawn = [[part for part in line.split("\r") if part] or [""] for line in lines]
+            output["text"] = "\n".join(parts[-1] for parts in drawn)
+    return merged
+
+
 def execute(script: Path, target: Path, lesson_args: str, timeout: int) -> float:
     """Execute one chapter into ``target``; return the wall time in seconds."""
     import nbformat
@@ -81,7 +108,7 @@ def execute(script: Path, target: Path, lesson_args: str, timeout: int) -> float
     for cell in notebook.cells:
         cell.get("metadata", {}).pop("execution", None)
         if cell.cell_type == "code":
-            cell.outputs = [out for out in map(_quiet, cell.outputs) if out is not None]
+            cell.outputs = as_terminal([o for o in map(_quiet, cell.outputs) if o is not None])
     tmp = target.with_suffix(".ipynb.tmp")
     nbformat.write(notebook, tmp)
     os.replace(tmp, target)

@@ -67,3 +67,30 @@ def test_make_notebooks_executes_a_chapter_with_inline_figures(tmp_path):
     with_text = sum(any(o.get("name") == "stdout" for o in cell) for cell in outputs)
     figures = sum("image/png" in o.get("data", {}) for cell in outputs for o in cell)
     assert with_text >= 3 and figures >= 1
+
+
+def test_a_progress_bar_is_kept_as_a_terminal_shows_it():
+    from book.execute import as_terminal
+
+    def stream(text, name="stdout"):
+        return {"output_type": "stream", "name": name, "text": text}
+
+    figure = {"output_type": "display_data", "data": {"image/png": "..."}}
+    outputs = [stream("Epoch 1/2\n"), stream("\r 1/3 loss 2.0"), stream("\b" * 14 + "\r 2/3 loss")]
+    outputs += [stream("\b" * 10 + "\r 3/3 loss 1.0\n"), stream("warned\n", "stderr"), figure]
+    outputs += [stream("done\n")]
+    assert as_terminal(outputs) == [
+        stream("Epoch 1/2\n 3/3 loss 1.0\n"),
+        stream("warned\n", "stderr"),
+        figure,
+        stream("done\n"),
+    ]
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda s: s.stem[:9])
+def test_no_notebook_keeps_every_redraw_of_a_progress_bar(script):
+    notebook = json.loads((REPO_ROOT / "notebooks" / f"{script.stem}.ipynb").read_text())
+    for cell in notebook["cells"]:
+        for out in cell.get("outputs", []):
+            text = "".join(out.get("text", ""))
+            assert "\r" not in text and "\b" not in text, text[:200]
