@@ -336,12 +336,6 @@ model, reload_difference = audio_model.save_and_reload(
 print(f"reloaded: predictions differ by at most {reload_difference:.1e}")
 metrics["reload_max_abs_diff"] = reload_difference
 
-
-def accuracy(x, y):
-    said = audio_model.predict(model, x).argmax(axis=1)
-    return float((said == y).mean()), said
-
-
 # %% [markdown]
 # ## 8. Held-out synthetic voices
 #
@@ -349,8 +343,9 @@ def accuracy(x, y):
 # **per-voice accuracy** shows whether a few odd voices carry all the errors.
 
 # %%
-test_accuracy, said = accuracy(x_test, y_test)
+said = audio_model.predict(model, x_test).argmax(axis=1)
 correct = said == y_test
+test_accuracy = float(correct.mean())
 by_variant = audio_model.accuracy_by(variant[voice_test], correct)
 by_accent = audio_model.accuracy_by(accent[voice_test], correct)
 by_voice = audio_model.accuracy_by(np.array(voices)[voice_test], correct)
@@ -381,20 +376,20 @@ subset = np.linspace(0, len(x_test) - 1, 10 if args.quick else 200).astype(int)
 compare = {"synthetic test subset": (x_test[subset], y_test[subset])}
 compare.update({f"real, {name}": sets for name, sets in real_sets.items()})
 compare.update({f"real 'oh', {name}": (x[10:], y[10:]) for name, (x, y, _) in real.items()})
-heard = {}
+heard = {}  # set: (what ours said, what PocketSphinx said or None)
 for name, (x, y) in compare.items():
-    ours, said = accuracy(x, y)
-    line = f"{name:24s} ({len(x):3d} clips): ours {ours:6.1%}"
-    if not unavailable:
-        sphinx = audio_pocketsphinx.as_digits(audio_pocketsphinx.recognize(x))
-        heard[name] = (said, sphinx)
-        line += f" | PocketSphinx {float((sphinx == y).mean()):6.1%}"
-    print(line)
+    ours = audio_model.predict(model, x).argmax(axis=1)
+    sphinx = None if unavailable else audio_pocketsphinx.as_digits(audio_pocketsphinx.recognize(x))
+    heard[name] = (ours, sphinx)
+    line = f"{name:24s} ({len(x):3d} clips): ours {float((ours == y).mean()):6.1%}"
+    print(line if sphinx is None else f"{line} | PocketSphinx {float((sphinx == y).mean()):6.1%}")
 if len(x_real):
-    real_accuracy, said_real = accuracy(x_real, y_real)
+    said_real = np.concatenate([heard[f"real, {name}"][0] for name in real_sets])
+    real_accuracy = float((said_real == y_real).mean())
     metrics["real_voice_accuracy"] = real_accuracy
-    for name, (x, y) in real_sets.items():
-        metrics[f"real_voice_accuracy/{name.replace(' ', '')}"] = accuracy(x, y)[0]
+    for name, (_, y) in real_sets.items():
+        right = heard[f"real, {name}"][0] == y
+        metrics[f"real_voice_accuracy/{name.replace(' ', '')}"] = float(right.mean())
     print(f"\nREAL VOICE: {real_accuracy:.0%} of {len(x_real)} clips (1 speaker), misheard:")
     labels = [f"{name} {DIGITS[d]}" for name in real_sets for d in range(10)]
     for label, truth, guess in zip(labels, y_real, said_real, strict=True):
@@ -406,11 +401,10 @@ if len(x_real):
         for truth, guess, label in zip(y_real, sphinx_real, labels, strict=True):
             if truth != guess:
                 print(f"   (PocketSphinx: {label} heard as {audio_pocketsphinx.WORDS[guess]})")
-ours_subset = accuracy(*compare["synthetic test subset"])[0]
-metrics["synthetic_subset_accuracy"] = ours_subset
+ours_subset, sphinx_subset = heard["synthetic test subset"]
+metrics["synthetic_subset_accuracy"] = float((ours_subset == y_test[subset]).mean())
 if not unavailable:
-    sphinx_subset = heard["synthetic test subset"][1] == y_test[subset]
-    metrics["pocketsphinx_synthetic_accuracy"] = float(sphinx_subset.mean())
+    metrics["pocketsphinx_synthetic_accuracy"] = float((sphinx_subset == y_test[subset]).mean())
 
 # %% [markdown]
 # ## Summary
