@@ -59,6 +59,16 @@ def test_lesson_n_and_nn_run_the_right_chapter(number):
         assert done.stdout.strip().splitlines()[-1] == f"-m {module} --quick"
 
 
+@pytest.mark.parametrize(("workers", "flag"), [(None, "-n 2"), ("0", "-n 0")])
+def test_make_test_passes_args_to_pytest_over_its_workers(workers, flag):
+    """``make test ARGS=...``, also with ``TEST_WORKERS=0``: PY=echo shows the command."""
+    chosen = [f"TEST_WORKERS={workers}"] if workers else []
+    done = make("-o", ".venv/.installed", "test", "PY=echo", *chosen, "ARGS=-k lesson_08")
+    assert done.returncode == 0, done.stdout + done.stderr
+    last = done.stdout.strip().splitlines()[-1]
+    assert last == f"-m tests.sealed echo -m pytest {flag} --dist loadfile -k lesson_08"
+
+
 def test_an_unknown_lesson_says_which_exist():
     done = make("lesson-99")
     assert done.returncode == 2

@@ -101,7 +101,14 @@ GRID = {
 CASES = [(name, kwargs) for name, grid in GRID.items() for kwargs in grid]
 
 
-@pytest.mark.parametrize("name, kwargs", CASES, ids=[f"{n}-{k}" for n, k in CASES])
+def _case_id(name, kwargs):
+    """The same id in every process: a schedule by its class, not by its address."""
+    schedule = builtin.schedules.LearningRateSchedule
+    shown = {k: type(v).__name__ if isinstance(v, schedule) else v for k, v in kwargs.items()}
+    return f"{name}-{shown}"
+
+
+@pytest.mark.parametrize("name, kwargs", CASES, ids=[_case_id(n, k) for n, k in CASES])
 def test_100_steps_on_a_random_mlp_equal_the_keras_builtin(name, kwargs):
     expected = _train_mlp(getattr(builtin, name)(**kwargs))
     got = _train_mlp(getattr(ours, name)(**kwargs))

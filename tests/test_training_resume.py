@@ -163,6 +163,9 @@ def test_ctrl_c_on_the_terminal_then_rerun_resumes_exactly(tmp_path, uninterrupt
     pid, terminal = pty.fork()  # the child: a new session whose terminal is this pty
     if pid == 0:
         try:
+            # as a shell starts a foreground job: a test runner (a background job, a pytest
+            # worker) may have SIGINT ignored, which the child would inherit
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
             os.chdir(REPO)
             os.execve(command[0], command, _ENV)
         finally:
