@@ -15,10 +15,11 @@ registered for saving, so it works in your own models::
 
 Modules: ``activations`` (functions and their derivatives), ``layers`` (a package, one
 module per layer: Dense, PReLU, Conv2D, Embedding, masked pooling), ``audio`` (log-mel
-spectrogram front end; SpecAugment and FrequencyWarp, perturbations for training),
-``losses`` (MSE, binary and sparse categorical cross-entropy), ``optimizers`` (SGD,
-RMSprop, Adam: ``keras.optimizers.Optimizer`` subclasses), ``training`` (the
-``GradientTape`` loop: ``fit``, ``evaluate``, ``Trainer``).
+spectrogram front end; SpecAugment and FrequencyWarp, perturbations for training;
+FormantShift, one fixed warp for test-time averaging), ``losses`` (MSE, binary and sparse
+categorical cross-entropy), ``optimizers`` (SGD, RMSprop, Adam:
+``keras.optimizers.Optimizer`` subclasses), ``training`` (the ``GradientTape`` loop:
+``fit``, ``evaluate``, ``Trainer``).
 ``activations``, ``layers`` and ``losses`` use ``keras.ops`` only and also run on the JAX
 backend; ``audio`` and ``training`` are TensorFlow by design.
 """

@@ -16,7 +16,8 @@ sum the spectrum ``|X|^power`` into bands, and the log compresses their huge dyn
 
 Because the layer is part of the model, a saved model takes raw waveforms: no separate
 preprocessing to get wrong at inference time. ``SpecAugment`` and ``FrequencyWarp`` perturb
-log-mels while training and pass them through at inference.
+log-mels while training and pass them through at inference; ``FormantShift`` applies one fixed
+warp always, to average a model's answers over a few vocal-tract lengths at inference.
 """
 
 from __future__ import annotations
@@ -279,4 +280,31 @@ class FrequencyWarp(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(max_warp=self.max_warp, fmin=self.fmin, fmax=self.fmax, seed=self.seed)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="custom_layers")
+class FormantShift(FrequencyWarp):
+    """Log-mels ``(batch, frames, bins)`` warped by one fixed ``factor``, in training and inference.
+
+    The warp of :class:`FrequencyWarp` with ``α = factor`` for every example: band ``j`` reads
+    the input at ``c_j / factor``, so content at ``f`` moves to ``factor·f``. A model that was
+    trained on warped log-mels can then hear one clip as several vocal-tract lengths and pool
+    its answers (test-time augmentation). ``factor = 1`` returns the input unchanged.
+    """
+
+    def __init__(self, factor=1.0, fmin=20.0, fmax=8000.0, **kwargs):
+        super().__init__(0.0, fmin, fmax, **kwargs)
+        if not float(factor) > 0.0:
+            raise ValueError(f"factor must be > 0, got {factor}")
+        self.factor = float(factor)
+
+    def call(self, inputs, training=False):
+        if self.factor == 1.0:
+            return inputs
+        return self.warp(inputs, tf.fill(tf.shape(inputs)[:1], self.factor))
+
+    def get_config(self):
+        config = keras.layers.Layer.get_config(self)
+        config.update(factor=self.factor, fmin=self.fmin, fmax=self.fmax)
         return config

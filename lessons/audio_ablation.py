@@ -39,6 +39,14 @@ def score(row: dict) -> float:
     return sum(families) / len(families)
 
 
+def accuracies(model, sets: dict) -> dict:
+    """``{name: accuracy of model}`` over ``sets``, a dict of ``name: (waveforms, labels)``."""
+    return {
+        name: float((audio_model.predict(model, x).argmax(1) == y).mean())
+        for name, (x, y) in sets.items()
+    }
+
+
 def run(train_row, sets: dict, epochs: int, seed: int, log=print) -> dict:
     """Train one recipe per row; ``sets`` maps a name to ``(x, y)``; returns the table.
 
@@ -50,9 +58,7 @@ def run(train_row, sets: dict, epochs: int, seed: int, log=print) -> dict:
         recipe = dataclasses.replace(best, **change)
         started = time.perf_counter()
         model = train_row(recipe, epochs, seed)
-        row = {"change": label, "recipe": dataclasses.asdict(recipe)}
-        for name, (x, y) in sets.items():
-            row[name] = float((audio_model.predict(model, x).argmax(1) == y).mean())
+        row = {"change": label, "recipe": dataclasses.asdict(recipe), **accuracies(model, sets)}
         row["seconds"] = round(time.perf_counter() - started, 1)
         row["kept"] = best_row is None or score(row) > score(best_row)
         if row["kept"]:
@@ -83,6 +89,11 @@ def format_row(row: dict) -> str:
         f"{row[c]:10.1%}" if isinstance(row.get(c), float) else f"{'—':>10s}" for c in COLUMNS
     )
     return f"   {row['change'][:56]:56s} {cells}  {'kept' if row['kept'] else 'dropped'}"
+
+
+def format_sets(row: dict) -> str:
+    """The accuracies of ``row`` with their headings, in one line."""
+    return ", ".join(f"{COLUMNS[c].strip()} {row[c]:.1%}" for c in COLUMNS if c in row)
 
 
 def save(table: dict, path: Path, command: str) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from custom_layers import layers, losses, optimizers, training
-from custom_layers.audio import FrequencyWarp, LogMelSpectrogram, SpecAugment
+from custom_layers.audio import FormantShift, FrequencyWarp, LogMelSpectrogram, SpecAugment
 from datasets import cache, flite_voices, spoken_digits
 
 SAMPLE_RATE = spoken_digits.SAMPLE_RATE
@@ -219,10 +219,25 @@ def train(classifier, train_data, epochs, validation=None, learning_rate=1e-3, v
     )
 
 
-def end_to_end(front_end, classifier) -> keras.Model:
-    """Waveform in, logits out: the model that is saved."""
+def end_to_end(front_end, classifier, warps=None) -> keras.Model:
+    """Waveform in, logits out: the model that is saved.
+
+    With ``warps`` (formant factors ``α_1 … α_K``) the classifier hears the log-mel ``S`` at
+    each vocal-tract length and the answers are pooled:
+    ``logits = (1/K) Σ_k log softmax(classifier(shift_{α_k}(S)))``, the log of the geometric
+    mean of the K probability vectors (its softmax is their normalized product).
+    """
     inputs = keras.Input((spoken_digits.CLIP_SAMPLES,), name="waveform")
-    return keras.Model(inputs, classifier(front_end(inputs)), name="spoken_digits")
+    mel = front_end(inputs)
+    if not warps:
+        return keras.Model(inputs, classifier(mel), name="spoken_digits")
+    answers = [
+        keras.layers.Activation("log_softmax", name=f"log_p_{k}")(
+            classifier(FormantShift(a, front_end.fmin, front_end.fmax, name=f"formants_{k}")(mel))
+        )
+        for k, a in enumerate(warps)
+    ]
+    return keras.Model(inputs, keras.layers.Average(name="pooled")(answers), name="spoken_digits")
 
 
 def predict(model, waves, batch_size=256) -> np.ndarray:

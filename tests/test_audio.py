@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from custom_layers.audio import FrequencyWarp, LogMelSpectrogram, SpecAugment
+from custom_layers.audio import FormantShift, FrequencyWarp, LogMelSpectrogram, SpecAugment
 
 RATE = 16000
 
@@ -247,6 +247,23 @@ def test_frequency_warp_round_trips_and_refuses_a_bad_factor(tmp_path):
     assert loaded.layers[1].get_config() == model.layers[1].get_config()
     with pytest.raises(ValueError, match="max_warp must be in"):
         FrequencyWarp(1.5)
+
+
+def test_formant_shift_is_one_fixed_warp_in_training_and_inference(tmp_path):
+    x = np.random.default_rng(4).normal(size=(3, 7, 40)).astype(np.float32)
+    shift = FormantShift(1.07, fmin=20.0, fmax=4000.0)
+    expected = _numpy_warp(x, np.full(3, 1.07), 20, 4000)
+    np.testing.assert_allclose(shift(x).numpy(), expected, atol=1e-4)
+    np.testing.assert_array_equal(shift(x, training=True).numpy(), shift(x).numpy())
+    np.testing.assert_array_equal(FormantShift(1.0)(x).numpy(), x)  # exactly the input
+    inputs = keras.Input((7, 40))
+    model = keras.Model(inputs, shift(inputs))
+    model.save(tmp_path / "shift.keras")
+    loaded = keras.saving.load_model(tmp_path / "shift.keras", safe_mode=True)
+    np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())
+    assert loaded.layers[1].get_config() == shift.get_config()
+    with pytest.raises(ValueError, match="factor must be > 0"):
+        FormantShift(0.0)
 
 
 # ---------------------------------------------------------------- channel simulation (lesson 08)

@@ -6,8 +6,9 @@ import shutil
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
-from custom_layers.audio import FrequencyWarp, SpecAugment
+from custom_layers.audio import FormantShift, FrequencyWarp, SpecAugment
 from datasets import cache, flite_voices, real_voices, spoken_digits
 from lessons import audio_ablation, audio_model
 from tests.lesson_run import run_lesson
@@ -75,6 +76,27 @@ def test_recipe_warp_puts_a_frequency_warp_on_the_front_ends_scale_first():
     assert isinstance(classifier.layers[1], SpecAugment)
     plain = audio_model.make_classifier(98, 40, seed=0, recipe=audio_model.Recipe())
     assert not any(isinstance(layer, FrequencyWarp) for layer in plain.layers)
+
+
+def test_pooling_over_vocal_tract_lengths_averages_log_probabilities_and_round_trips(tmp_path):
+    recipe = audio_model.Recipe(max_hz=4000.0, warp=0.1)
+    front = audio_model.make_front_end(recipe)
+    classifier = audio_model.make_classifier(98, 40, seed=0, recipe=recipe)
+    waves = np.random.default_rng(5).normal(0, 0.1, (4, 16000)).astype(np.float32)
+    warps = (0.9, 1.0, 1.1)
+    pooled = audio_model.end_to_end(front, classifier, warps)
+    mel = front(waves)
+    log_p = [
+        tf.nn.log_softmax(classifier(FormantShift(a, 20.0, 4000.0)(mel))).numpy() for a in warps
+    ]
+    np.testing.assert_allclose(pooled(waves).numpy(), np.mean(log_p, axis=0), atol=1e-5)
+    one_pass = audio_model.end_to_end(front, classifier)
+    np.testing.assert_allclose(one_pass(waves).numpy(), classifier(mel).numpy(), atol=1e-6)
+    pooled.save(tmp_path / "pooled.keras")
+    loaded = keras.saving.load_model(tmp_path / "pooled.keras", safe_mode=True)
+    np.testing.assert_array_equal(loaded(waves).numpy(), pooled(waves).numpy())
+    factors = [layer.factor for layer in loaded.layers if isinstance(layer, FormantShift)]
+    assert factors == list(warps)
 
 
 def test_validation_voices_are_separate_variants():
@@ -175,6 +197,11 @@ def test_quick_run_and_the_saved_model_gives_the_same_figures(tmp_path, quick_da
     assert metrics["keras_melspectrogram_max_abs_diff_db"] < 1e-2
     assert ("RECORDED, not computed in this run" in printed) == audio_ablation.RECORD.is_file()
     assert "Recipe for the final model" in printed
+    # pooling over vocal-tract lengths is kept only if it scores higher on validation
+    pooled = "validation_score/pooled" in metrics
+    kept = pooled and metrics["validation_score/pooled"] > metrics["validation_score/one_pass"]
+    assert (len(metrics["test_time_warps"]) == 5) == kept
+    assert ("the saved model uses: pooled" in printed) == kept
     voices = {k: v for k, v in metrics.items() if k.startswith("voice_accuracy/")}
     assert np.mean(list(voices.values())) == pytest.approx(metrics["test_accuracy"])
 
@@ -192,5 +219,8 @@ def test_quick_run_and_the_saved_model_gives_the_same_figures(tmp_path, quick_da
         assert metrics["real_voice_clips"] == 20 and metrics["real_voice_speakers"] == 1
         said = audio_model.predict(model, x).argmax(axis=1)
         assert float((said == y).mean()) == metrics["real_voice_accuracy"]
+        one_pass = audio_model.end_to_end(model.get_layer("log_mel"), model.get_layer("classifier"))
+        said = audio_model.predict(one_pass, x).argmax(axis=1)
+        assert float((said == y).mean()) == metrics["real_voice_accuracy/one_pass"]
         assert 0.0 <= metrics["pocketsphinx_real_voice_accuracy"] <= 1.0
         assert "REAL VOICE:" in printed and "PocketSphinx" in printed
