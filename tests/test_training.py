@@ -164,7 +164,9 @@ def test_an_interrupted_run_resumes_where_it_stopped(tmp_path, capsys):
 
 def _poisoned_dataset(bad_batch):
     x, y = _data()
-    x[16 * (bad_batch - 1) + 3, 2] = np.nan
+    # The target carries the NaN: a NaN input can vanish in a ReLU (oneDNN's fused
+    # matmul + bias + ReLU gives 0 for it on some CPUs), leaving a finite loss and NaN weights.
+    y[16 * (bad_batch - 1) + 3, 0] = np.nan
     return tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
 
 
@@ -201,6 +203,20 @@ def test_nan_guard_stops_and_keeps_the_last_good_checkpoint(tmp_path):
     assert "ckpt-2 (after epoch 2); it is kept" in message
     assert {p: p.read_bytes() for p in tmp_path.iterdir()} == files  # nothing saved
     assert _max_diff(model.get_weights(), good_weights) == 0.0  # rolled back in memory too
+
+
+def test_nan_guard_stops_on_weights_that_overflow_while_the_loss_is_still_finite():
+    # The loss of step 1 is of the initial weights (finite); the update makes them infinite.
+    with pytest.raises(training.NonFiniteLossError) as error:
+        training.fit(
+            _model(),
+            _dataset(),
+            loss=keras.losses.MeanSquaredError(),
+            optimizer=optimizers.SGD(1e39),  # inf in float32
+            epochs=1,
+            verbose=0,
+        )
+    assert "non-finite weights at epoch 1, step 1 (optimizer step 1)" in str(error.value)
 
 
 def test_nan_guard_without_checkpoints_says_what_the_weights_hold():
