@@ -225,7 +225,7 @@ def end_to_end(front_end, classifier, warps=None) -> keras.Model:
     With ``warps`` (formant factors ``α_1 … α_K``) the classifier hears the log-mel ``S`` at
     each vocal-tract length and the answers are pooled:
     ``logits = (1/K) Σ_k log softmax(classifier(shift_{α_k}(S)))``, the log of the geometric
-    mean of the K probability vectors (its softmax is their normalized product).
+    mean of the K probability vectors (its softmax is their normalized geometric mean).
     """
     inputs = keras.Input((spoken_digits.CLIP_SAMPLES,), name="waveform")
     mel = front_end(inputs)
