@@ -222,18 +222,37 @@ def _mel_to_hz(mel):
     return 700.0 * (tf.pow(10.0, mel / 2595.0) - 1.0)
 
 
+def warp_bands(inputs, alpha, fmin, fmax):
+    """Log-mels ``(batch, frames, bins)`` with example ``i``'s formants moved by ``alpha[i]``.
+
+    Mel band ``j``, centred at ``c_j`` Hz, takes the value the input has at ``c_j / α``, read
+    between the two nearest bands by linear interpolation on the mel scale (bands beyond the
+    edges repeat the edge band): content at ``f`` moves to ``α·f``. ``fmin``/``fmax`` are the
+    front end's, so that band ``j`` means the same frequency here.
+    """
+    bins = tf.shape(inputs)[2]
+    low, high = _hz_to_mel(fmin), _hz_to_mel(fmax)
+    step = (high - low) / tf.cast(bins + 1, tf.float32)
+    centres = _mel_to_hz(low + step * tf.range(1, bins + 1, dtype=tf.float32))
+    source = _hz_to_mel(centres[tf.newaxis, :] / tf.cast(alpha, tf.float32)[:, tf.newaxis])
+    # the fractional input band each output band reads: (batch, bins)
+    position = tf.clip_by_value((source - low) / step - 1.0, 0.0, tf.cast(bins - 1, tf.float32))
+    left = tf.minimum(tf.cast(tf.floor(position), tf.int32), bins - 2)
+    frac = tf.cast(position - tf.cast(left, tf.float32), inputs.dtype)[:, tf.newaxis, :]
+    below = tf.gather(inputs, left, axis=2, batch_dims=1)
+    above = tf.gather(inputs, left + 1, axis=2, batch_dims=1)
+    return below + frac * (above - below)
+
+
 @keras.saving.register_keras_serializable(package="custom_layers")
 class FrequencyWarp(keras.layers.Layer):
     """Training-time vocal-tract-length perturbation of log-mels ``(batch, frames, bins)``.
 
     A shorter vocal tract puts every formant higher by one factor: content at ``f`` moves to
     ``α·f`` (Jaitly & Hinton, 2013). When ``training=True`` each example draws
-    ``α ~ U(1 − max_warp, 1 + max_warp)``; mel band ``j``, centred at ``c_j`` Hz, then takes the
-    value the input has at ``c_j / α``, read between the two nearest bands by linear
-    interpolation on the mel scale (bands beyond the edges repeat the edge band). Unlike a
+    ``α ~ U(1 − max_warp, 1 + max_warp)`` and is warped by :func:`warp_bands`. Unlike a
     speed change, the timing and the pitch contour stay as they were. ``fmin``/``fmax`` must
-    be the front end's, so that band ``j`` means the same frequency here. At inference it
-    passes inputs through.
+    be the front end's. At inference it passes inputs through.
     """
 
     def __init__(self, max_warp=0.1, fmin=20.0, fmax=8000.0, seed=None, **kwargs):
@@ -245,23 +264,9 @@ class FrequencyWarp(keras.layers.Layer):
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
-    def positions(self, alpha, bins):
-        """The fractional input band each output band reads: ``(batch, bins)``."""
-        low, high = _hz_to_mel(self.fmin), _hz_to_mel(self.fmax)
-        step = (high - low) / tf.cast(bins + 1, tf.float32)
-        centres = _mel_to_hz(low + step * tf.range(1, bins + 1, dtype=tf.float32))
-        source = _hz_to_mel(centres[tf.newaxis, :] / alpha[:, tf.newaxis])
-        return tf.clip_by_value((source - low) / step - 1.0, 0.0, tf.cast(bins - 1, tf.float32))
-
     def warp(self, inputs, alpha):
         """``inputs`` with example ``i`` warped by ``alpha[i]``."""
-        bins = tf.shape(inputs)[2]
-        position = self.positions(tf.cast(alpha, tf.float32), bins)
-        left = tf.minimum(tf.cast(tf.floor(position), tf.int32), bins - 2)
-        frac = tf.cast(position - tf.cast(left, tf.float32), inputs.dtype)[:, tf.newaxis, :]
-        below = tf.gather(inputs, left, axis=2, batch_dims=1)
-        above = tf.gather(inputs, left + 1, axis=2, batch_dims=1)
-        return below + frac * (above - below)
+        return warp_bands(inputs, alpha, self.fmin, self.fmax)
 
     def call(self, inputs, training=False):
         if not training or self.max_warp == 0.0:
@@ -284,27 +289,31 @@ class FrequencyWarp(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="custom_layers")
-class FormantShift(FrequencyWarp):
+class FormantShift(keras.layers.Layer):
     """Log-mels ``(batch, frames, bins)`` warped by one fixed ``factor``, in training and inference.
 
-    The warp of :class:`FrequencyWarp` with ``α = factor`` for every example: band ``j`` reads
-    the input at ``c_j / factor``, so content at ``f`` moves to ``factor·f``. A model that was
-    trained on warped log-mels can then hear one clip as several vocal-tract lengths and pool
-    its answers (test-time augmentation). ``factor = 1`` returns the input unchanged.
+    :func:`warp_bands` with ``α = factor`` for every example: content at ``f`` moves to
+    ``factor·f``. A model that was trained on warped log-mels (:class:`FrequencyWarp`) can
+    then hear one clip as several vocal-tract lengths and pool its answers (test-time
+    augmentation). ``factor = 1`` returns the input unchanged.
     """
 
     def __init__(self, factor=1.0, fmin=20.0, fmax=8000.0, **kwargs):
-        super().__init__(0.0, fmin, fmax, **kwargs)
+        super().__init__(**kwargs)
         if not float(factor) > 0.0:
             raise ValueError(f"factor must be > 0, got {factor}")
         self.factor = float(factor)
+        self.fmin, self.fmax = float(fmin), float(fmax)
 
-    def call(self, inputs, training=False):
+    def call(self, inputs):
         if self.factor == 1.0:
             return inputs
-        return self.warp(inputs, tf.fill(tf.shape(inputs)[:1], self.factor))
+        return warp_bands(inputs, tf.fill(tf.shape(inputs)[:1], self.factor), self.fmin, self.fmax)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
 
     def get_config(self):
-        config = keras.layers.Layer.get_config(self)
+        config = super().get_config()
         config.update(factor=self.factor, fmin=self.fmin, fmax=self.fmax)
         return config

@@ -29,7 +29,7 @@ import dataclasses
 import keras
 import numpy as np
 
-from custom_layers.audio import FrequencyWarp, LogMelSpectrogram, SpecAugment
+from custom_layers.audio import LogMelSpectrogram, SpecAugment, warp_bands
 from datasets import flite_voices, real_voices, spoken_digits
 from lessons import audio_ablation, audio_model, audio_plots, audio_pocketsphinx, common
 
@@ -203,15 +203,16 @@ common.show(audio_plots.side_by_side(seven, front_end, 16000 / 512), "seven_synt
 # channel simulations below (`spoken_digits.simulate_channel`). The channel: a random
 # **equalization** (microphones, rooms), a **telephone band** with **μ-law coding** on some
 # clips, **reverberation** on others. Then, on the log-mel, a **vocal-tract-length warp**
-# (`FrequencyWarp`; Jaitly & Hinton, 2013): a shorter vocal tract puts every formant higher by
-# one factor, so each clip's bands are read at `f / α`, `α ~ U(0.9, 1.1)` — a new speaker's
-# formants with the same timing and pitch, where the speed change moves all three together;
+# (`FrequencyWarp` draws α, `warp_bands` moves the bands; Jaitly & Hinton, 2013): a shorter
+# vocal tract puts every formant higher by one factor, so each clip's bands are read at
+# `f / α`, `α ~ U(0.9, 1.1)` — a new speaker's formants with the same timing and pitch, where
+# the speed change moves all three together;
 # and SpecAugment (Park et al., 2019): random bands of mel bins and of frames are blanked so
 # no single band or instant carries the decision.
 
 # %%
 common.show_source(spoken_digits.simulate_channel)
-common.show_source(FrequencyWarp.warp)
+common.show_source(warp_bands)
 common.show_source(SpecAugment.call)
 
 # %% [markdown]
@@ -342,16 +343,15 @@ metrics["validation_accuracy"] = float(history["val_accuracy"][-1])
 
 # %%
 common.show_source(audio_model.end_to_end)
-single = audio_model.end_to_end(model.get_layer("log_mel"), classifier)
-pooled = {"one pass": single}
+candidates = {"one pass": ()}  # name: the formant factors it pools over
 if recipe.warp:
     warps = tuple(float(a) for a in np.linspace(1 - recipe.warp, 1 + recipe.warp, 5).round(4))
-    pooled[f"pooled over α = {', '.join(f'{a:g}' for a in warps)}"] = audio_model.end_to_end(
-        model.get_layer("log_mel"), classifier, warps
-    )
+    candidates[f"pooled over α = {', '.join(f'{a:g}' for a in warps)}"] = warps
 scores = {}
-for name, candidate in pooled.items():
-    row = audio_ablation.accuracies(candidate, validation_sets)
+for name, factors in candidates.items():
+    row = audio_ablation.accuracies(
+        audio_model.end_to_end(final_front, classifier, factors), validation_sets
+    )
     scores[name] = audio_ablation.score(row)
     print(f"{name:42s}: validation score {scores[name]:.2%}  ({audio_ablation.format_sets(row)})")
 use = max(scores, key=lambda name: (scores[name], name == "one pass"))  # a tie: the simpler
@@ -360,11 +360,13 @@ if twin is not None:
     label = "(the ablation's model of this recipe)"
     print(f"{label:42s}: validation score {audio_ablation.score(twin):.2%}")
 print(f"→ the saved model uses: {use}")
-model = pooled[use]
-metrics["validation_score/one_pass"] = scores["one pass"]
-metrics["test_time_warps"] = list(warps) if use != "one pass" else []
-if len(scores) > 1:
-    metrics["validation_score/pooled"] = scores[list(scores)[1]]
+single = audio_model.end_to_end(final_front, classifier)  # for the one-pass comparisons below
+model = audio_model.end_to_end(final_front, classifier, candidates[use])
+pooling = bool(candidates[use])
+metrics["test_time_warps"] = list(candidates[use])
+metrics.update(
+    {f"validation_score/{'pooled' if f else 'one_pass'}": scores[n] for n, f in candidates.items()}
+)
 
 # %% [markdown]
 # ## 8. The saved model: waveform in, digit out
@@ -396,11 +398,9 @@ by_variant = audio_model.accuracy_by(variant[voice_test], correct)
 by_accent = audio_model.accuracy_by(accent[voice_test], correct)
 by_voice = audio_model.accuracy_by(np.array(voices)[voice_test], correct)
 print(f"test voices: {test_accuracy:.2%} of {len(x_test)} clips by {len(by_voice)} voices")
-one_pass_test = (
-    correct if use == "one pass" else audio_model.predict(single, x_test).argmax(1) == y_test
-)
+one_pass_test = audio_model.predict(single, x_test).argmax(1) == y_test
 metrics["test_accuracy/one_pass"] = float(one_pass_test.mean())
-if use != "one pass":
+if pooling:
     print(f"   (the same network in one pass: {metrics['test_accuracy/one_pass']:.2%})")
 worst = sorted(by_variant.items(), key=lambda item: item[1])[:4]
 print("hardest test variants: " + ", ".join(f"{v} {a:.1%}" for v, a in worst))
@@ -451,9 +451,9 @@ if len(x_real):
         if truth != guess:
             print(f'   {label} heard as "{DIGITS[guess]}"')
     # The ablation's rows hear each clip once: this run's network in one pass, to compare.
-    one_pass = said_real if use == "one pass" else audio_model.predict(single, x_real).argmax(1)
+    one_pass = audio_model.predict(single, x_real).argmax(1)
     metrics["real_voice_accuracy/one_pass"] = float((one_pass == y_real).mean())
-    if use != "one pass":
+    if pooling:
         print(f"   (the same network in one pass: {metrics['real_voice_accuracy/one_pass']:.0%})")
     if not unavailable:
         sphinx_real = np.concatenate([heard[f"real, {n}"][1] for n in real_sets])
