@@ -491,6 +491,14 @@ def check_cached(
     return []
 
 
+def made_from_another_config(directory: str | os.PathLike, files: Sequence[str], config) -> bool:
+    """True if ``directory`` holds a verified cache whose ``config.json`` is not ``config``
+    (a JSON-ready dict): a synthesized data set must then be made again."""
+    if check_cached(directory, files):
+        return False  # missing or corrupt: ensure() makes it again anyway
+    return json.loads((Path(directory) / "config.json").read_text()) != config
+
+
 def write_manifest(directory: str | os.PathLike, files: Sequence[str], **info) -> dict:
     """Record the sha256 and size of ``files`` (plus ``info``) in ``directory/MANIFEST.json``."""
     directory = Path(directory)

@@ -225,8 +225,7 @@ def apt_source(
 
 def _ensure(root=None, config: Config = Config(), force: bool = False) -> Path:
     directory = cache.dataset_dir(NAME, root)
-    if not force and not cache.check_cached(directory, FILES):
-        force = json.loads((directory / "config.json").read_text()) != config.to_json()
+    force = force or cache.made_from_another_config(directory, FILES, config.to_json())
     return cache.ensure(
         NAME, FILES, [installed_source(config), apt_source(config)], root, HINT, force
     )

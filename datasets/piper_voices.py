@@ -213,8 +213,7 @@ def installed_source(config: Config) -> cache.Source:
 
 def _ensure(root=None, config: Config = Config(), force: bool = False) -> Path:
     directory = cache.dataset_dir(NAME, root)
-    if not force and not cache.check_cached(directory, FILES):
-        force = json.loads((directory / "config.json").read_text()) != config.to_json()
+    force = force or cache.made_from_another_config(directory, FILES, config.to_json())
     return cache.ensure(NAME, FILES, [installed_source(config)], root, HINT, force)
 
 
@@ -222,16 +221,7 @@ def prepare(root=None, config: Config = Config(), force: bool = False) -> dict:
     """Synthesize (or verify) the cache; the info dict ``python -m datasets prepare`` prints."""
     started = time.perf_counter()
     directory = _ensure(root, config, force)
-    manifest = cache.read_manifest(directory) or {}
-    return {
-        "name": NAME,
-        "path": str(directory),
-        "bytes": sum(e["bytes"] for e in manifest.get("files", {}).values()),
-        "source": manifest.get("source"),
-        "clips": len(plan(config)),
-        "seconds": round(time.perf_counter() - started, 2),
-        "verified": True,
-    }
+    return {**cache.prepared_info(NAME, directory, started), "clips": len(plan(config))}
 
 
 def load_data(root=None, config: Config = Config()):
