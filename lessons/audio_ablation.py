@@ -105,8 +105,8 @@ def format_row(row: dict) -> str:
     )
     line = f"   {row['change'][:56]:56s} {cells}  {'kept' if row['kept'] else 'dropped'}"
     if len(row.get("per_start", [])) > 1:  # how far apart the starts were: the row's own noise
-        scores = ", ".join(f"{score(r):.1%}" for r in row["per_start"])
-        line += f" (score per start: {scores})"
+        scores = ", ".join(f"{score(r):.2%}" for r in row["per_start"])  # each model's own
+        line += f" (score {score(row):.2%}; per start: {scores})"
     return line
 
 
@@ -132,18 +132,30 @@ def row_of(table: dict, recipe: audio_model.Recipe) -> dict | None:
     return same[-1] if same else None
 
 
+def largest_start_gap(table: dict):
+    """``(points, change)``: the largest difference between two starts' scores in one row."""
+    gaps = [
+        (
+            100 * (max(map(score, row["per_start"])) - min(map(score, row["per_start"]))),
+            row["change"],
+        )
+        for row in table["rows"]
+        if len(row.get("per_start", [])) > 1
+    ]
+    return max(gaps) if gaps else (None, None)
+
+
 def verdicts(table: dict) -> list[str]:
     """One line per candidate: what it did to the validation score and, for the record only,
     to the real voice; then how often the two moved the same way."""
     lines, previous, same, moved = [], table["rows"][0], 0, 0
     for row in table["rows"][1:]:
         gain = score(row) - score(previous)
-        line = (
-            f"   {row['change']}: validation {gain:+.1%} → {'kept' if row['kept'] else 'dropped'}"
-        )
+        verdict = "kept" if row["kept"] else "dropped"
+        line = f"   {row['change']}: validation {100 * gain:+.3f} points → {verdict}"
         if "real" in row and "real" in previous:
             real_gain = row["real"] - previous["real"]
-            line += f" (real voice {real_gain:+.0%})"
+            line += f" (real voice {100 * real_gain:+.1f} points, not used)"
             if round(real_gain, 6) != 0:
                 moved += 1
                 same += (real_gain > 0) == (gain > 0)
@@ -151,7 +163,7 @@ def verdicts(table: dict) -> list[str]:
         previous = row if row["kept"] else previous
     if moved:
         lines.append(
-            f"   the real-voice figure moved with {moved} of the candidates, and the same way as "
-            f"the validation score with {same} of those"
+            f"   the real-voice figure changed for {moved} of the {len(table['rows']) - 1} "
+            f"candidates, in the validation score's direction for {same} of them"
         )
     return lines

@@ -156,12 +156,12 @@ def test_ablation_keeps_what_helps_on_validation_and_ignores_the_real_voices():
     row.update(piper=1.0, piper_phone=0.7)
     assert audio_ablation.score(row) == pytest.approx((0.85 + 0.5 + 0.85) / 3)
     verdicts = audio_ablation.verdicts(table)
-    assert "+5.0%" in verdicts[0] and "-1.0%" in verdicts[1] and "+1.0%" in verdicts[4]
-    assert "+3.0%" in verdicts[6]
+    assert "+5.000 points" in verdicts[0] and "-1.000 points" in verdicts[1]
+    assert "+1.000 points" in verdicts[4] and "+3.000 points" in verdicts[6]
     # the real voice is reported beside each verdict, and never decides: reverb's +90 %
-    assert "(real voice +90%)" in verdicts[5] and "dropped" in verdicts[5]
+    assert "(real voice +90.0 points, not used)" in verdicts[5] and "dropped" in verdicts[5]
     assert verdicts[7].endswith(
-        "moved with 1 of the candidates, and the same way as the validation score with 0 of those"
+        "changed for 1 of the 7 candidates, in the validation score's direction for 0 of them"
     )
 
 
@@ -181,7 +181,7 @@ def test_each_row_is_the_mean_of_its_starts_so_one_lucky_start_does_not_decide()
     row = two["rows"][2]
     assert [r["validation"] for r in row["per_start"]] == [0.77, 0.71]  # seeds 1 and 2
     assert row["validation"] == pytest.approx(0.74)  # < 0.75, the Flite row
-    assert "(score per start: 77.0%, 71.0%)" in audio_ablation.format_row(row)
+    assert "(score 74.00%; per start: 77.00%, 71.00%)" in audio_ablation.format_row(row)
 
 
 def test_the_recorded_ablation_is_of_the_current_candidates():
