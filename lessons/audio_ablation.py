@@ -58,10 +58,10 @@ def run(train_row, sets: dict, epochs: int, seed: int, starts: int = 2, log=prin
     ``per_start``).
 
     ``train_row(recipe, epochs, seed)`` trains and returns a model taking waveforms. One start
-    is not enough: retrained from another seed, the same recipe moves the validation score by
-    up to a point, as much as most candidates do. And the row kept as the best so far, chosen
-    *because* it scored high, is more often lucky than not, so every later candidate would be
-    measured against a lucky start (the winner's curse). The mean of several starts shrinks both.
+    is not enough: retrained from another seed, the same recipe moves the validation score as
+    much as most candidates do. And the row kept as the best so far, chosen *because* it scored
+    high, tends to be a lucky start, so every later candidate would be measured against its
+    luck (the winner's curse). The mean of several starts shrinks both; it does not remove them.
     """
     rows, best, best_row = [], audio_model.Recipe(), None
     candidates = (("baseline: eSpeak; speed, shift, gain, noise, SpecAugment", {}),) + CANDIDATES

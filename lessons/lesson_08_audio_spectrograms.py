@@ -19,8 +19,10 @@
 # - why a model trained on synthetic speech fails on a phone recording, and augmentations that
 #   simulate the difference (telephone band, μ-law coding, equalization, vocal-tract length,
 #   reverberation);
-# - an ablation that decides each choice on validation voices only, one of them a neural voice
-#   (Piper) trained on a real man's recordings, the nearest to a person the course can have;
+# - an ablation that decides each choice on validation voices only (one of them a neural voice,
+#   Piper's, fine-tuned on a real man's recordings: the nearest to a person the course can
+#   have), each choice measured over two random starts, because one start's luck is as large as
+#   most choices' effects;
 # - test-time augmentation: one network hearing each clip at five vocal-tract lengths;
 # - how the result compares with PocketSphinx, a recognizer trained on real speakers.
 
