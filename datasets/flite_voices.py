@@ -173,12 +173,9 @@ def write_cache(flite: Flite, config: Config, staging: Path, workers: int = 2) -
             for wave_ in pool.map(lambda clip: render(flite, clip), clips):
                 waves.append(wave_)
                 bar.update(1)
-    lengths = np.array([len(w) for w in waves], np.int64)
-    np.save(staging / "clips.npy", np.concatenate(waves))
-    np.savez(
-        staging / "index.npz",
-        offset=np.concatenate([[0], np.cumsum(lengths)[:-1]]),
-        length=lengths,
+    spoken_digits.save_clips(
+        staging,
+        waves,
         digit=np.array([c["digit"] for c in clips], np.int8),
         voice=np.array([config.voices.index(c["voice"]) for c in clips], np.int8),
         stretch=np.array([c["stretch"] for c in clips], np.float32),
@@ -254,14 +251,9 @@ def load_data(root=None, config: Config = Config()):
     are not cached and Flite cannot be had.
     """
     directory = _ensure(root, config)
-    samples = np.load(directory / "clips.npy", mmap_mode="r")
     voices = json.loads((directory / "voices.json").read_text())
-    with np.load(directory / "index.npz") as index:
-        offset, length = index["offset"], index["length"]
-        digit, voice = index["digit"].astype(np.int32), index["voice"].astype(np.int32)
-    x = np.stack(
-        [spoken_digits.pad_center(samples[o : o + n]) for o, n in zip(offset, length, strict=True)]
-    )
+    x, index = spoken_digits.read_clips(directory)
+    digit, voice = index["digit"].astype(np.int32), index["voice"].astype(np.int32)
     return (x, digit, voice), voices
 
 

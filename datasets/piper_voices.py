@@ -189,14 +189,7 @@ def write_cache(synthesizer: Synthesizer, config: Config, staging: Path) -> None
         for clip in clips:
             waves.append(render(synthesizer, clip))
             bar.update(1)
-    lengths = np.array([len(w) for w in waves], np.int64)
-    np.save(staging / "clips.npy", np.concatenate(waves))
-    np.savez(
-        staging / "index.npz",
-        offset=np.concatenate([[0], np.cumsum(lengths)[:-1]]),
-        length=lengths,
-        digit=np.array([c["digit"] for c in clips], np.int8),
-    )
+    spoken_digits.save_clips(staging, waves, digit=np.array([c["digit"] for c in clips], np.int8))
     (staging / "config.json").write_text(json.dumps(config.to_json(), indent=1) + "\n")
 
 
@@ -230,11 +223,5 @@ def load_data(root=None, config: Config = Config()):
     Raises :class:`datasets.cache.DataUnavailableError` (saying what to install) if the clips
     are not cached and Piper cannot be had.
     """
-    directory = _ensure(root, config)
-    samples = np.load(directory / "clips.npy", mmap_mode="r")
-    with np.load(directory / "index.npz") as index:
-        offset, length, digit = index["offset"], index["length"], index["digit"]
-    x = np.stack(
-        [spoken_digits.pad_center(samples[o : o + n]) for o, n in zip(offset, length, strict=True)]
-    )
-    return x, digit.astype(np.int32)
+    x, index = spoken_digits.read_clips(_ensure(root, config))
+    return x, index["digit"].astype(np.int32)

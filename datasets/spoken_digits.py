@@ -377,14 +377,10 @@ def synthesis_source(config: Config = Config(), workers: int = 2) -> cache.Sourc
         clips, voices = plan(config)
         with cache.progress(len(clips), "synthesizing spoken digits", unit="clip") as bar:
             waves = _synthesize(clips, voices, workers, staging, bar)
-        lengths = np.array([len(w) for w in waves], dtype=np.int64)
-        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        np.save(staging / "clips.npy", np.concatenate(waves))
         split_of = np.array([SPLITS.index(voices[c["voice"]]["split"]) for c in clips], np.int8)
-        np.savez(
-            staging / "index.npz",
-            offset=offsets,
-            length=lengths,
+        save_clips(
+            staging,
+            waves,
             digit=np.array([c["digit"] for c in clips], np.int8),
             voice=np.array([c["voice"] for c in clips], np.int16),
             split=split_of,
@@ -450,6 +446,25 @@ def prepare(root=None, config: Config = Config(), workers: int = 2, force: bool 
         "seconds": round(time.perf_counter() - started, 2),
         "verified": True,
     }
+
+
+def save_clips(directory: Path, waves, **columns) -> None:
+    """Clips of any lengths as one ``clips.npy`` (int16, end to end) and ``index.npz``: each
+    clip's ``offset`` and ``length`` there, then the per-clip ``columns`` (digit, voice ...)."""
+    lengths = np.array([len(w) for w in waves], np.int64)
+    np.save(directory / "clips.npy", np.concatenate(waves))
+    offset = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    np.savez(directory / "index.npz", offset=offset, length=lengths, **columns)
+
+
+def read_clips(directory: Path):
+    """``(x, index)``: every clip of :func:`save_clips` centred in 1 s (float32
+    ``(n, CLIP_SAMPLES)``), and the index's arrays by name."""
+    samples = np.load(directory / "clips.npy", mmap_mode="r")
+    with np.load(directory / "index.npz") as stored:
+        index = {name: stored[name] for name in stored.files}
+    pairs = zip(index["offset"], index["length"], strict=True)
+    return np.stack([pad_center(samples[o : o + n]) for o, n in pairs]), index
 
 
 def pad_center(clip: np.ndarray, length: int = CLIP_SAMPLES) -> np.ndarray:
