@@ -16,11 +16,27 @@ import warnings
 from datasets import cache
 
 # The order `prepare` goes through; toy data is generated on the fly (its prepare() is cheap).
-NAMES = ("mnist", "imdb", "spoken_digits", "flite_voices", "piper_voices", "real_voices", "toy")
+NAMES = (
+    "mnist",
+    "imdb",
+    "spoken_digits",
+    "flite_voices",
+    "festival_voices",
+    "piper_voices",
+    "real_voices",
+    "toy",
+)
 # modules written separately; skipped if absent
-OPTIONAL = {"spoken_digits", "flite_voices", "piper_voices", "real_voices", "toy"}
+OPTIONAL = {
+    "spoken_digits",
+    "flite_voices",
+    "festival_voices",
+    "piper_voices",
+    "real_voices",
+    "toy",
+}
 # Test-only extras: if they cannot be had, say why and how, but `make data` still succeeds.
-NOT_REQUIRED = {"flite_voices", "piper_voices", "real_voices"}
+NOT_REQUIRED = {"flite_voices", "festival_voices", "piper_voices", "real_voices"}
 TFDS_NAMES = {"mnist", "imdb", "spoken_digits"}  # also built as TFDS files (course_mnist, ...)
 
 

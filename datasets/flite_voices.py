@@ -45,7 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
-from datasets import cache, real_voices, spoken_digits
+from datasets import cache, debian_packages, spoken_digits
 
 NAME = "flite_digits"
 FILES = ("clips.npy", "index.npz", "voices.json", "config.json")
@@ -86,8 +86,11 @@ class Config:
         return json.loads(json.dumps(dataclasses.asdict(self)))
 
 
-def plan(config: Config = Config()) -> list[dict]:
-    """Every clip, in order: ``{"digit", "voice", "stretch", "pitch", "spread", "ending"}``."""
+def plan(config: Config = Config(), voices: dict = VOICES) -> list[dict]:
+    """Every clip, in order: ``{"digit", "voice", "stretch", "pitch", "spread", "ending"}``.
+
+    ``voices`` maps a voice to ``(its usual mean pitch in Hz, ...)``.
+    """
     rng = np.random.default_rng(config.seed)
     clips = []
     for voice in config.voices:
@@ -99,7 +102,7 @@ def plan(config: Config = Config()) -> list[dict]:
                         "voice": voice,
                         "stretch": round(float(rng.uniform(*config.stretch)), 3),
                         "pitch": round(
-                            VOICES[voice][0] * float(rng.uniform(*config.pitch_scale)), 1
+                            voices[voice][0] * float(rng.uniform(*config.pitch_scale)), 1
                         ),
                         "spread": round(float(rng.uniform(*config.pitch_spread)), 1),
                         "ending": ENDINGS[int(rng.integers(len(ENDINGS)))],
@@ -158,9 +161,7 @@ class Flite:
 
 def render(flite: Flite, clip: dict) -> np.ndarray:
     """One clip as :mod:`datasets.spoken_digits` stores its own: trimmed int16 at 16 kHz."""
-    samples, rate = flite.speak(clip)
-    x = spoken_digits.level(samples, rate)
-    return np.round(x[: spoken_digits.CLIP_SAMPLES] * 32767).astype(np.int16)
+    return spoken_digits.as_stored(*flite.speak(clip))
 
 
 def write_cache(flite: Flite, config: Config, staging: Path, workers: int = 2) -> None:
@@ -201,18 +202,8 @@ def apt_source(
     """Debian's ``flite`` and ``libflite1``, downloaded and unpacked without root, verified."""
 
     def build(staging: Path) -> None:
-        for tool in (apt_get, dpkg_deb):
-            if shutil.which(tool) is None:
-                raise FileNotFoundError(f"{tool} is not installed (it comes with Debian/Ubuntu)")
         with tempfile.TemporaryDirectory(dir=staging) as work:
-            unpacked = Path(work) / "unpacked"
-            for package, sha256 in PACKAGES.items():
-                real_voices.run_tool([apt_get, "download", package], work)
-                debs = sorted(Path(work).glob(f"{package}_*.deb"))
-                if not debs:
-                    raise FileNotFoundError(f"apt-get download {package} left no .deb file")
-                cache.verify_file(debs[-1], sha256)  # ChecksumError names the file
-                real_voices.run_tool([dpkg_deb, "-x", str(debs[-1]), str(unpacked)], work)
+            unpacked = debian_packages.unpack_verified(PACKAGES, Path(work), apt_get, dpkg_deb)
             library = unpacked / "usr/lib/x86_64-linux-gnu"
             write_cache(Flite(str(unpacked / "usr/bin/flite"), str(library)), config, staging)
 

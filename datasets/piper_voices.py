@@ -178,8 +178,7 @@ class _NoiseFeeder:
 
 def render(synthesizer: Synthesizer, clip: dict) -> np.ndarray:
     """One clip as :mod:`datasets.spoken_digits` stores its own: trimmed int16 at 16 kHz."""
-    x = spoken_digits.level(synthesizer.speak(clip), synthesizer.rate)
-    return np.round(x[: spoken_digits.CLIP_SAMPLES] * 32767).astype(np.int16)
+    return spoken_digits.as_stored(synthesizer.speak(clip), synthesizer.rate)
 
 
 def write_cache(synthesizer: Synthesizer, config: Config, staging: Path) -> None:

@@ -26,7 +26,6 @@ of ``asterisk-core-sounds``).
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 import time
 import wave
@@ -34,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from datasets import cache, spoken_digits
+from datasets import cache, debian_packages, spoken_digits
 
 WORDS = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "oh")
 LABELS = tuple(range(10)) + (0,)  # "oh" is read as the digit zero
@@ -123,28 +122,18 @@ def apt_source(name: str, apt_get: str = "apt-get", dpkg_deb: str = "dpkg-deb") 
     package = SETS[name][1]
 
     def build(staging: Path) -> None:
-        for tool in (apt_get, dpkg_deb):
-            if shutil.which(tool) is None:
-                raise FileNotFoundError(f"{tool} is not installed (it comes with Debian/Ubuntu)")
+        debian_packages.check_tools(apt_get, dpkg_deb)
         with tempfile.TemporaryDirectory(dir=staging) as work:
-            run_tool([apt_get, "download", package], cwd=work)
+            debian_packages.run_tool([apt_get, "download", package], cwd=work)
             debs = sorted(Path(work).glob(f"{package}_*.deb"))
             if not debs:
                 raise FileNotFoundError(f"apt-get download {package} left no .deb file")
             unpacked = Path(work) / "unpacked"
-            run_tool([dpkg_deb, "-x", str(debs[-1]), str(unpacked)], cwd=work)
+            debian_packages.run_tool([dpkg_deb, "-x", str(debs[-1]), str(unpacked)], cwd=work)
             _copy_verified(unpacked / PACKAGE_DIR, files_of(name), staging)
 
     # online: apt-get reaches Debian's archive (skipped when COURSE_OFFLINE=1, as in the tests)
     return cache.Source(f"apt-get download {package} + dpkg-deb -x", build, online=True)
-
-
-def run_tool(command, cwd) -> None:
-    """Run a command; on failure raise with the last lines it printed."""
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
-    if result.returncode != 0:
-        said = (result.stderr or result.stdout).strip().splitlines()[-3:]
-        raise RuntimeError(f"`{' '.join(command)}` failed ({result.returncode}): {' '.join(said)}")
 
 
 def sources(name: str) -> list[cache.Source]:

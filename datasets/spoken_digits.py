@@ -246,6 +246,11 @@ def level(samples: np.ndarray, rate: int) -> np.ndarray:
     return x * (PEAK / np.abs(x).max())
 
 
+def as_stored(samples: np.ndarray, rate: int) -> np.ndarray:
+    """A synthesizer's clip as the caches store it: :func:`level`, its first second, int16."""
+    return np.round(level(samples, rate)[:CLIP_SAMPLES] * 32767).astype(np.int16)
+
+
 def render(clip: dict, voices: list[dict]) -> np.ndarray:
     """Synthesize one clip: trimmed int16 samples at 16 kHz with a peak of ``PEAK``.
 

@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from custom_layers import layers, losses, optimizers, training
 from custom_layers.audio import FormantShift, FrequencyWarp, LogMelSpectrogram, SpecAugment
-from datasets import cache, flite_voices, piper_voices, spoken_digits
+from datasets import cache, festival_voices, flite_voices, piper_voices, spoken_digits
 
 SAMPLE_RATE = spoken_digits.SAMPLE_RATE
 # 12 of the 71 training voice variants, drawn once (sorted(default_rng(7).choice(<the 71>, 12))):
@@ -157,6 +157,19 @@ def load_flite(quick: bool = False):
         first_two = np.arange(len(data[0])) % per_voice < 2 * spoken_digits.NUM_CLASSES
         data = tuple(part[first_two] for part in data)
     return (*flite_voices.split(data, names), names), None
+
+
+def load_festival(quick: bool = False):
+    """``((x, y), None)``: Festival's training voice ``ked``, or ``(None, why)`` if missing.
+
+    ``quick`` keeps the first two renditions of every digit (20 clips).
+    """
+    try:
+        (x, y, _), _ = festival_voices.load_data()
+    except (cache.DataUnavailableError, OSError, ValueError) as error:
+        return None, " ".join(str(error).split())
+    keep = slice(0, 2 * spoken_digits.NUM_CLASSES) if quick else slice(None)  # rendition-major
+    return (x[keep], y[keep]), None
 
 
 def load_piper(quick: bool = False):

@@ -1,0 +1,47 @@
+"""Debian packages without root: ``apt-get download`` into a folder, verify, ``dpkg-deb -x``.
+
+``apt-get download`` writes a package's ``.deb`` file into the current folder and
+``dpkg-deb -x`` unpacks its files into another: neither installs anything, so neither needs
+root. Every ``.deb`` is checked against a pinned sha256 *before* it is unpacked, so a changed
+package is refused by name instead of silently giving other data.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from datasets import cache
+
+
+def run_tool(command, cwd) -> None:
+    """Run a command; on failure raise with the last lines it printed."""
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        said = (result.stderr or result.stdout).strip().splitlines()[-3:]
+        raise RuntimeError(f"`{' '.join(command)}` failed ({result.returncode}): {' '.join(said)}")
+
+
+def check_tools(*tools: str) -> None:
+    """Raise ``FileNotFoundError`` naming the first of ``tools`` that is not installed."""
+    for tool in tools:
+        if shutil.which(tool) is None:
+            raise FileNotFoundError(f"{tool} is not installed (it comes with Debian/Ubuntu)")
+
+
+def unpack_verified(
+    packages: dict[str, str], work: Path, apt_get: str = "apt-get", dpkg_deb: str = "dpkg-deb"
+) -> Path:
+    """Download each of ``packages`` (``{name: sha256 of its .deb}``) into ``work``, verify it,
+    unpack it into ``work/unpacked``; return that folder."""
+    check_tools(apt_get, dpkg_deb)
+    unpacked = Path(work) / "unpacked"
+    for package, sha256 in packages.items():
+        run_tool([apt_get, "download", package], work)
+        debs = sorted(Path(work).glob(f"{package}_*.deb"))
+        if not debs:
+            raise FileNotFoundError(f"apt-get download {package} left no .deb file")
+        cache.verify_file(debs[-1], sha256)  # ChecksumError names the file
+        run_tool([dpkg_deb, "-x", str(debs[-1]), str(unpacked)], work)
+    return unpacked
