@@ -27,14 +27,7 @@ NAMES = (
     "toy",
 )
 # modules written separately; skipped if absent
-OPTIONAL = {
-    "spoken_digits",
-    "flite_voices",
-    "festival_voices",
-    "piper_voices",
-    "real_voices",
-    "toy",
-}
+OPTIONAL = set(NAMES) - {"mnist", "imdb"}
 # Test-only extras: if they cannot be had, say why and how, but `make data` still succeeds.
 NOT_REQUIRED = {"flite_voices", "festival_voices", "piper_voices", "real_voices"}
 TFDS_NAMES = {"mnist", "imdb", "spoken_digits"}  # also built as TFDS files (course_mnist, ...)

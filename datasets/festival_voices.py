@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-import json
 import os
 import shutil
 import subprocess
@@ -179,16 +178,7 @@ def write_cache(festival: Festival, config: Config, staging: Path, workers: int 
     for k, part in enumerate(parts):
         for i, (samples, rate) in zip(range(k, len(clips), workers), part, strict=True):
             waves[i] = spoken_digits.as_stored(samples, rate)
-    spoken_digits.save_clips(
-        staging,
-        waves,
-        digit=np.array([c["digit"] for c in clips], np.int8),
-        voice=np.array([config.voices.index(c["voice"]) for c in clips], np.int8),
-        stretch=np.array([c["stretch"] for c in clips], np.float32),
-        pitch=np.array([c["pitch"] for c in clips], np.float32),
-    )
-    (staging / "voices.json").write_text(json.dumps(list(config.voices)) + "\n")
-    (staging / "config.json").write_text(json.dumps(config.to_json(), indent=1) + "\n")
+    flite_voices.store(staging, clips, waves, config)
 
 
 def installed_source(config: Config) -> cache.Source:
@@ -244,7 +234,4 @@ def load_data(root=None, config: Config = Config()):
     Raises :class:`datasets.cache.DataUnavailableError` (saying how to get Festival) if the
     clips are not cached and Festival cannot be had.
     """
-    directory = _ensure(root, config)
-    voices = json.loads((directory / "voices.json").read_text())
-    x, index = spoken_digits.read_clips(directory)
-    return (x, index["digit"].astype(np.int32), index["voice"].astype(np.int32)), voices
+    return flite_voices.read(_ensure(root, config))

@@ -174,6 +174,11 @@ def write_cache(flite: Flite, config: Config, staging: Path, workers: int = 2) -
             for wave_ in pool.map(lambda clip: render(flite, clip), clips):
                 waves.append(wave_)
                 bar.update(1)
+    store(staging, clips, waves, config)
+
+
+def store(staging: Path, clips: list[dict], waves, config) -> None:
+    """Write the cache's files: the clips of ``plan(config)`` with their index, voices, config."""
     spoken_digits.save_clips(
         staging,
         waves,
@@ -184,6 +189,13 @@ def write_cache(flite: Flite, config: Config, staging: Path, workers: int = 2) -
     )
     (staging / "voices.json").write_text(json.dumps(list(config.voices)) + "\n")
     (staging / "config.json").write_text(json.dumps(config.to_json(), indent=1) + "\n")
+
+
+def read(directory: Path):
+    """``(x, y, voice), voices`` from a cache folder :func:`store` wrote."""
+    voices = json.loads((directory / "voices.json").read_text())
+    x, index = spoken_digits.read_clips(directory)
+    return (x, index["digit"].astype(np.int32), index["voice"].astype(np.int32)), voices
 
 
 def installed_source(config: Config) -> cache.Source:
@@ -241,11 +253,7 @@ def load_data(root=None, config: Config = Config()):
     Raises :class:`datasets.cache.DataUnavailableError` (saying how to get Flite) if the clips
     are not cached and Flite cannot be had.
     """
-    directory = _ensure(root, config)
-    voices = json.loads((directory / "voices.json").read_text())
-    x, index = spoken_digits.read_clips(directory)
-    digit, voice = index["digit"].astype(np.int32), index["voice"].astype(np.int32)
-    return (x, digit, voice), voices
+    return read(_ensure(root, config))
 
 
 def split(data, voices, held=VALIDATION_VOICES):
