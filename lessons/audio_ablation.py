@@ -27,6 +27,7 @@ CANDIDATES = (
     ("vocal-tract length: formants × 0.9–1.1", dict(warp=0.1)),
     ("room reverberation on 30 % of clips", dict(reverb=0.3)),
     ("per-channel (per mel band) normalization", dict(normalize="channel")),
+    ("Festival's ked (one more recorded man) added", dict(festival=True)),
 )
 
 

