@@ -41,7 +41,8 @@ def digits(waves, front_end, title):
 
 def side_by_side(clips: dict, front_end, hz_per_bin: float):
     """Linear-frequency spectrograms (top) and log-mels (bottom) of a few clips of one word."""
-    fig, axes = plt.subplots(2, len(clips), figsize=(4.2 * len(clips), 6.5), layout="constrained")
+    width = 4.2 if len(clips) <= 4 else 3.3  # six columns still fit a page
+    fig, axes = plt.subplots(2, len(clips), figsize=(width * len(clips), 6.5), layout="constrained")
     for column, (title, wave) in enumerate(clips.items()):
         power = front_end.spectrogram(wave[np.newaxis]).numpy()[0]
         axes[0, column].imshow(

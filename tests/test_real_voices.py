@@ -1,8 +1,12 @@
 """The real-voice test set (datasets.real_voices): pinned files, sources without root, offline."""
 
 import hashlib
+import io
 import stat
+import sys
 import warnings
+import wave
+import zipfile
 
 import numpy as np
 import pytest
@@ -15,11 +19,14 @@ HAVE_REAL = all(
 )
 
 
-def test_every_file_of_both_sets_is_pinned():
-    names = [f for name in real_voices.SETS for f in real_voices.files_of(name)]
-    assert sorted(names) == sorted(real_voices.SHA256) and len(names) == 22
-    assert all(len(h) == 64 and int(h, 16) >= 0 for h in real_voices.SHA256.values())
+def test_every_file_of_every_set_is_pinned():
+    for name in real_voices.SETS:
+        assert sorted(real_voices.files_of(name)) == sorted(real_voices.SHA256[name])
+    pins = [h for name in real_voices.SETS for h in real_voices.SHA256[name].values()]
+    assert len(pins) == len(set(pins)) == 32  # 11 + 11 of Allison Smith's, 10 of the second
+    assert all(len(h) == 64 and int(h, 16) >= 0 for h in pins)
     assert real_voices.LABELS[-1] == 0 and real_voices.WORDS[-1] == "oh"
+    assert real_voices.words_of("spokennumbers") == real_voices.WORDS[:10]  # no "oh" there
 
 
 def _fake_folder(folder, name, content=b"not a recording"):
@@ -30,9 +37,9 @@ def _fake_folder(folder, name, content=b"not a recording"):
 
 
 def _pin_to(monkeypatch, folder, name):
-    pins = dict(real_voices.SHA256)
+    pins = {set_name: dict(files) for set_name, files in real_voices.SHA256.items()}
     for f in real_voices.files_of(name):
-        pins[f] = hashlib.sha256((folder / f).read_bytes()).hexdigest()
+        pins[name][f] = hashlib.sha256((folder / f).read_bytes()).hexdigest()
     monkeypatch.setattr(real_voices, "SHA256", pins)
 
 
@@ -77,6 +84,71 @@ def test_apt_download_and_unpack_with_fake_tools(tmp_path, monkeypatch):
         real_voices.apt_source("16 kHz", apt_get=str(tmp_path / "none")).build(staging)
 
 
+SECOND_FILES = real_voices.files_of("spokennumbers")
+
+
+def _stereo_wav(rate=44100, seconds=0.5):
+    """A 16-bit stereo tone, the left channel twice as loud as the right."""
+    t = np.arange(int(rate * seconds)) / rate
+    left = np.round(12000 * np.sin(2 * np.pi * 300 * t)).astype(np.int16)
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as w:
+        w.setnchannels(2), w.setsampwidth(2), w.setframerate(rate)
+        w.writeframes(np.stack([left, left // 2], axis=1).tobytes())
+    return buffer.getvalue(), left
+
+
+def test_pip_download_route_reads_the_clips_out_of_the_wheel(tmp_path, monkeypatch):
+    """The second speaker's online route, with a fake pip that leaves a made-up wheel."""
+    recording, _ = _stereo_wav()
+    wheel = tmp_path / "spokennumbers-1.0.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as z:
+        for f in real_voices.files_of("spokennumbers"):
+            z.writestr(f"{real_voices.WHEEL_DIR}/{f}", recording + f.encode())
+        z.writestr("spokennumbers/__init__.py", "raise SystemExit('never imported')\n")
+    pip = _script(tmp_path / "pip", f'[ "$1" = download ] && cp "{wheel}" "$6"\n')
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    with pytest.raises(cache.ChecksumError, match=r"0\.wav has sha256"):
+        real_voices.pip_source([pip]).build(staging)  # the real pins refuse other bytes
+    unzipped = tmp_path / "unzipped"
+    zipfile.ZipFile(wheel).extractall(unzipped)
+    _pin_to(monkeypatch, unzipped / real_voices.WHEEL_DIR, "spokennumbers")
+    real_voices.pip_source([pip]).build(staging)
+    assert sorted(p.name for p in staging.iterdir()) == sorted(SECOND_FILES)
+    failing = _script(tmp_path / "pip-fails", "echo 'ERROR: No matching distribution' >&2; exit 1")
+    with pytest.raises(RuntimeError, match="No matching distribution"):
+        real_voices.pip_source([failing]).build(staging)
+    assert real_voices.pip_source().online  # skipped offline, as in every test
+
+
+def test_installed_wheel_is_found_without_importing_it(tmp_path, monkeypatch):
+    package = _fake_folder(tmp_path / "site" / "spokennumbers" / "default", "spokennumbers").parent
+    (package / "__init__.py").write_text("raise SystemExit('never imported')\n")
+    _pin_to(monkeypatch, package / "default", "spokennumbers")
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "site"), *sys.path])
+    monkeypatch.delitem(sys.modules, "spokennumbers", raising=False)
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    real_voices.installed_wheel_source().build(staging)
+    assert sorted(p.name for p in staging.iterdir()) == sorted(SECOND_FILES)
+    assert "spokennumbers" not in sys.modules
+
+
+def test_a_stereo_recording_is_read_as_the_mean_of_its_channels(tmp_path):
+    recording, left = _stereo_wav()
+    (tmp_path / "s.wav").write_bytes(recording)
+    samples, rate = real_voices.read_samples(tmp_path / "s.wav")
+    assert rate == 44100
+    np.testing.assert_allclose(samples, (left + left // 2) / 2)
+    clip = real_voices.as_clip(samples, rate)
+    assert clip.shape == (16000,) and abs(np.abs(clip).max() - 0.5) < 1e-3  # float, peak 0.5
+    with wave.open(str(tmp_path / "8bit.wav"), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(1), w.setframerate(8000), w.writeframes(bytes(800))
+    with pytest.raises(ValueError, match="8bit.wav: expected 16-bit samples, not 8-bit"):
+        real_voices.read_samples(tmp_path / "8bit.wav")
+
+
 def test_when_every_source_fails_the_error_says_how_to_get_the_files(tmp_path, monkeypatch):
     monkeypatch.setenv(cache.ENV_OFFLINE, "1")  # the apt route is skipped: no network in tests
     monkeypatch.setattr(real_voices, "INSTALLED_DIRS", (str(tmp_path / "absent"),))
@@ -93,8 +165,9 @@ def test_when_every_source_fails_the_error_says_how_to_get_the_files(tmp_path, m
     message = str(caught.value)
     assert "not installed" in message and "skipped because COURSE_OFFLINE" in message
     assert "apt-get download asterisk-core-sounds-en-wav" in message and "dpkg-deb -x" in message
+    assert "pip install spokennumbers==1.0.0" in real_voices.hint("spokennumbers")
     found, missing = real_voices.load_all(root=tmp_path / "data")
-    assert found == {} and set(missing) == {"8 kHz", "16 kHz"}
+    assert found == {} and set(missing) == {"8 kHz", "16 kHz", "spokennumbers"}
 
 
 def test_g722_decoding_round_trip():
@@ -123,8 +196,12 @@ def test_real_sets_are_the_same_takes_at_two_rates(monkeypatch):
     assert words[-1] == "oh"
     np.testing.assert_allclose(np.abs(x8).max(axis=1), 0.5, atol=1e-4)
     # the same takes: each 16 kHz file lasts as long as its 8 kHz twin (within 1 ms)
-    folders = {name: real_voices.ensure(name) for name in real_voices.SETS}
-    for wav, g722 in zip(*(real_voices.files_of(n) for n in real_voices.SETS), strict=True):
+    folders = {name: real_voices.ensure(name) for name in ("8 kHz", "16 kHz")}
+    for wav, g722 in zip(*(real_voices.files_of(n) for n in folders), strict=True):
         narrow, rate8 = real_voices.read_samples(folders["8 kHz"] / wav)
         wide, rate16 = real_voices.read_samples(folders["16 kHz"] / g722)
         assert (rate8, rate16) == (8000, 16000) and abs(len(wide) - 2 * len(narrow)) <= 16
+    x2, y2, words2 = found["spokennumbers"]  # the second speaker: ten digits, no "oh"
+    assert x2.shape == (10, 16000) and words2 == list("0123456789")
+    np.testing.assert_array_equal(y2, np.arange(10))
+    np.testing.assert_allclose(np.abs(x2).max(axis=1), 0.5, atol=1e-4)
