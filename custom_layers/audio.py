@@ -16,7 +16,8 @@ sum the spectrum ``|X|^power`` into bands, and the log compresses their huge dyn
 
 Because the layer is part of the model, a saved model takes raw waveforms: no separate
 preprocessing to get wrong at inference time. ``SpecAugment`` and ``FrequencyWarp`` perturb
-log-mels while training and pass them through at inference; ``FormantShift`` applies one fixed
+log-mels while training and pass them through at inference (``PitchWarp`` too: it moves the
+harmonics and keeps the formants); ``FormantShift`` applies one fixed
 warp always, to average a model's answers over a few vocal-tract lengths at inference.
 """
 
@@ -286,6 +287,48 @@ class FrequencyWarp(keras.layers.Layer):
         config = super().get_config()
         config.update(max_warp=self.max_warp, fmin=self.fmin, fmax=self.fmax, seed=self.seed)
         return config
+
+
+def envelope(inputs, coefficients=12):
+    """The smooth part of log-mels ``(..., bins)``: the spectral envelope a vocal tract makes.
+
+    The DCT-II along the bands (orthonormal, so its inverse is the DCT-III) gives the cepstrum
+    ``c = DCT(S)``; the first ``coefficients`` terms vary slowly across frequency (formants,
+    the ones MFCCs keep), the rest quickly (the harmonics of the pitch, noise). Zeroing the rest
+    and transforming back keeps the envelope: ``E = DCT⁻¹(c · [q < coefficients])``.
+    """
+    cepstrum = tf.signal.dct(inputs, type=2, norm="ortho")
+    keep = tf.cast(tf.range(tf.shape(inputs)[-1]) < coefficients, inputs.dtype)
+    return tf.signal.idct(cepstrum * keep, type=2, norm="ortho")
+
+
+@keras.saving.register_keras_serializable(package="custom_layers")
+class PitchWarp(FrequencyWarp):
+    """Training-time pitch perturbation of log-mels: the harmonics move, the formants stay.
+
+    The source-filter split of speech: a log spectrum is the vocal tract's envelope ``E`` (see
+    :func:`envelope`) plus the fine structure of the vocal folds' harmonics, ``S − E``. A
+    higher voice spaces its harmonics wider by a factor ``α`` over the same envelope, so
+    ``S' = E + warp_α(S − E)``, with :func:`warp_bands` moving the fine structure (content at
+    ``f`` to ``α·f``). Each example draws ``α ~ U(1 − max_warp, 1 + max_warp)`` as
+    :class:`FrequencyWarp` does, whose formant warp moves the envelope instead. The log-mel
+    resolves harmonics only in its lowest bands (about 40 Hz wide there, against pitches of
+    100–300 Hz), so this is a coarse pitch shift, exact in neither pitch nor envelope.
+    """
+
+    def __init__(self, max_warp=0.2, fmin=20.0, fmax=8000.0, seed=None, coefficients=12, **kw):
+        super().__init__(max_warp, fmin, fmax, seed, **kw)
+        if int(coefficients) < 1:
+            raise ValueError(f"coefficients must be >= 1, got {coefficients}")
+        self.coefficients = int(coefficients)
+
+    def warp(self, inputs, alpha):
+        """``inputs`` with example ``i``'s harmonics moved by ``alpha[i]``, its envelope kept."""
+        smooth = envelope(inputs, self.coefficients)
+        return smooth + warp_bands(inputs - smooth, alpha, self.fmin, self.fmax)
+
+    def get_config(self):
+        return {**super().get_config(), "coefficients": self.coefficients}
 
 
 @keras.saving.register_keras_serializable(package="custom_layers")

@@ -28,6 +28,7 @@ CANDIDATES = (
     ("room reverberation on 30 % of clips", dict(reverb=0.3)),
     ("per-channel (per mel band) normalization", dict(normalize="channel")),
     ("Festival's ked (one more recorded man) added", dict(festival=True)),
+    ("pitch: harmonics × 0.8–1.2, formants kept", dict(pitch=0.2)),
 )
 
 

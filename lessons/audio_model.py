@@ -13,7 +13,13 @@ import numpy as np
 import tensorflow as tf
 
 from custom_layers import layers, losses, optimizers, training
-from custom_layers.audio import FormantShift, FrequencyWarp, LogMelSpectrogram, SpecAugment
+from custom_layers.audio import (
+    FormantShift,
+    FrequencyWarp,
+    LogMelSpectrogram,
+    PitchWarp,
+    SpecAugment,
+)
 from datasets import cache, festival_voices, flite_voices, piper_voices, spoken_digits
 
 SAMPLE_RATE = spoken_digits.SAMPLE_RATE
@@ -45,6 +51,7 @@ class Recipe:
     telephone: float = 0.0  # fraction of clips through a telephone band + μ-law coding
     equalize_db: float = 0.0  # random equalization of ± this many dB (every clip)
     warp: float = 0.0  # vocal-tract-length perturbation: formants × U(1 ± warp) (log-mel)
+    pitch: float = 0.0  # pitch perturbation: harmonics × U(1 ± pitch), formants kept (log-mel)
     reverb: float = 0.0  # fraction of clips with room reverberation
     normalize: str = "utterance"  # log-mel normalization: "utterance" or "channel" (per band)
     spec_augment: bool = True  # SpecAugment masking of the log-mel while training
@@ -78,6 +85,9 @@ def make_classifier(frames: int, bins: int, seed: int, recipe: Recipe = Recipe()
     CPU convolution is least efficient).
     """
     settings, perturb = front_end_settings(recipe), []
+    if recipe.pitch:  # its own seed: drawing the formant warp's factors again would tie the two
+        pitch_seed = None if seed is None else seed + 1
+        perturb.append(PitchWarp(recipe.pitch, settings["fmin"], settings["fmax"], seed=pitch_seed))
     if recipe.warp:
         perturb.append(FrequencyWarp(recipe.warp, settings["fmin"], settings["fmax"], seed=seed))
     if recipe.spec_augment:

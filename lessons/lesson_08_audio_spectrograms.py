@@ -32,7 +32,7 @@ import dataclasses
 import keras
 import numpy as np
 
-from custom_layers.audio import LogMelSpectrogram, SpecAugment, warp_bands
+from custom_layers.audio import LogMelSpectrogram, PitchWarp, SpecAugment, warp_bands
 from datasets import flite_voices, real_voices, spoken_digits
 from lessons import audio_ablation, audio_model, audio_plots, audio_pocketsphinx, common
 
@@ -252,13 +252,19 @@ common.show(audio_plots.side_by_side(seven, front_end, 16000 / 512), "seven_synt
 # **vocal-tract-length warp** (`FrequencyWarp` draws α, `warp_bands` moves the bands; Jaitly &
 # Hinton, 2013): a shorter vocal tract puts every formant higher by one factor, so each clip's
 # bands are read at `f / α`, `α ~ U(0.9, 1.1)` — a new speaker's formants with the same timing
-# and pitch, where the speed change moves all three together; and SpecAugment (Park et al.,
+# and pitch, where the speed change moves all three together. A **pitch warp** (`PitchWarp`)
+# does the opposite: it splits each log-mel frame into the vocal tract's smooth envelope (the
+# first 12 terms of its cepstrum, the DCT across bands, as MFCCs keep) and the fine ripple of
+# the harmonics on top, and moves only the ripple, by a factor `U(0.8, 1.2)`: a higher or lower
+# voice through the same vocal tract. Only the lowest bands resolve harmonics, so it is a coarse
+# shift. And SpecAugment (Park et al.,
 # 2019): random bands of mel bins and of frames are blanked so no single band or instant carries
 # the decision.
 
 # %%
 common.show_source(spoken_digits.simulate_channel)
 common.show_source(warp_bands)
+common.show_source(PitchWarp.warp)
 common.show_source(SpecAugment.call)
 
 # %% [markdown]
@@ -275,8 +281,8 @@ common.show_source(SpecAugment.call)
 # of 0–4 kHz only (the mel filterbank stops where a phone line does, so an 8 kHz recording and a
 # 16 kHz one give the model the same picture); telephone band and μ-law coding on half of the
 # training clips; random equalization; the vocal-tract-length warp; reverberation; per-channel
-# normalization; Festival's `ked` added to the training set (last, on top of all the rest: one
-# more recorded speaker for whatever recipe the others gave).
+# normalization; Festival's `ked` added to the training set (on top of all the rest: one
+# more recorded speaker for whatever recipe the others gave); and, last, the pitch warp.
 #
 # Each row is trained twice, from two *starts* (a start is one training run from its own seed:
 # its own initial weights, data order and augmentations), and its figures are the means of the

@@ -3,9 +3,17 @@
 import keras
 import numpy as np
 import pytest
+import scipy.fft
 import tensorflow as tf
 
-from custom_layers.audio import FormantShift, FrequencyWarp, LogMelSpectrogram, SpecAugment
+from custom_layers.audio import (
+    FormantShift,
+    FrequencyWarp,
+    LogMelSpectrogram,
+    PitchWarp,
+    SpecAugment,
+    envelope,
+)
 
 RATE = 16000
 
@@ -247,6 +255,58 @@ def test_frequency_warp_round_trips_and_refuses_a_bad_factor(tmp_path):
     assert loaded.layers[1].get_config() == model.layers[1].get_config()
     with pytest.raises(ValueError, match="max_warp must be in"):
         FrequencyWarp(1.5)
+
+
+def _numpy_envelope(x, coefficients):
+    cepstrum = scipy.fft.dct(x, type=2, norm="ortho", axis=-1)
+    cepstrum[..., coefficients:] = 0.0
+    return scipy.fft.idct(cepstrum, type=2, norm="ortho", axis=-1)
+
+
+def test_pitch_warp_matches_numpy_reference_and_is_identity_at_one(tmp_path):
+    x = np.random.default_rng(5).normal(size=(3, 7, 40)).astype(np.float32)
+    np.testing.assert_allclose(envelope(x, 12).numpy(), _numpy_envelope(x, 12), atol=1e-5)
+    layer = PitchWarp(0.2, fmin=20.0, fmax=4000.0, seed=0)
+    alpha = np.float32([0.85, 1.0, 1.2])
+    smooth = _numpy_envelope(x, 12)
+    expected = smooth + _numpy_warp(x - smooth, alpha, 20, 4000)
+    np.testing.assert_allclose(layer.warp(x, alpha).numpy(), expected, atol=1e-4)
+    np.testing.assert_allclose(layer.warp(x, np.ones(3, np.float32)).numpy(), x, atol=1e-4)
+    np.testing.assert_array_equal(layer(x).numpy(), x)  # inference: unchanged
+    out = layer(x, training=True).numpy()
+    again = PitchWarp(0.2, fmin=20.0, fmax=4000.0, seed=0)(x, training=True).numpy()
+    np.testing.assert_array_equal(again, out)  # same seed, same warps
+    assert not np.allclose(out, x, atol=1e-3)
+    inputs = keras.Input((7, 40))
+    model = keras.Model(inputs, PitchWarp(0.1, fmax=4000.0, seed=1, coefficients=10)(inputs))
+    model.save(tmp_path / "pitch.keras")
+    loaded = keras.saving.load_model(tmp_path / "pitch.keras", safe_mode=True)
+    assert loaded.layers[1].get_config() == model.layers[1].get_config()
+    assert loaded.layers[1].coefficients == 10
+    with pytest.raises(ValueError, match="coefficients must be >= 1"):
+        PitchWarp(0.1, coefficients=0)
+
+
+def test_pitch_warp_moves_the_harmonics_over_the_same_formants():
+    """A vowel at 150 Hz, pitch-warped by 1.2, comes nearer the same vowel at 180 Hz (same
+    formants); a formant warp by 1.2 (FrequencyWarp) moves it further away."""
+    front = LogMelSpectrogram(num_mel_bins=40, fmax=4000.0, normalize=None)
+    t = np.arange(RATE) / RATE
+
+    def vowel(f0):
+        # two formants, at 700 and 1800 Hz, over a floor; harmonics of f0 up to 3.9 kHz
+        harmonics = np.arange(1, int(3900 / f0))[:, None] * f0
+        level = np.exp(-(((harmonics - 700) / 300) ** 2)) + 0.5 * np.exp(
+            -(((harmonics - 1800) / 400) ** 2)
+        )
+        wave = ((level + 0.05) * np.sin(2 * np.pi * harmonics * t)).sum(0)
+        return front(wave[None].astype(np.float32)).numpy()
+
+    low, high, alpha = vowel(150.0), vowel(180.0), np.float32([1.2])
+    pitched = PitchWarp(0.2, fmin=20.0, fmax=4000.0).warp(low, alpha).numpy()
+    formants = FrequencyWarp(0.2, fmin=20.0, fmax=4000.0).warp(low, alpha).numpy()
+    distance = lambda a: np.abs(a.mean(1) - high.mean(1)).mean()  # noqa: E731
+    assert distance(pitched) < 0.9 * distance(low) < distance(formants)
 
 
 def test_formant_shift_is_one_fixed_warp_in_training_and_inference(tmp_path):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from custom_layers.audio import FormantShift, FrequencyWarp, SpecAugment
+from custom_layers.audio import FormantShift, FrequencyWarp, PitchWarp, SpecAugment
 from datasets import cache, festival_voices, flite_voices, piper_voices, real_voices, spoken_digits
 from lessons import audio_ablation, audio_model
 from tests.lesson_run import run_lesson
@@ -68,6 +68,18 @@ def test_classifier_shapes_and_spec_augment_only_in_training(spec_augment):
     assert (masked == 0).any() == spec_augment and not (features.numpy() == 0).any()
 
 
+def test_recipe_pitch_warps_the_harmonics_with_its_own_draws_before_the_formants():
+    recipe = audio_model.Recipe(max_hz=4000.0, warp=0.1, pitch=0.2)
+    classifier = audio_model.make_classifier(98, 40, seed=7, recipe=recipe)
+    pitch, formants = classifier.layers[:2]
+    assert isinstance(pitch, PitchWarp) and (pitch.fmax, pitch.max_warp) == (4000.0, 0.2)
+    assert type(formants) is FrequencyWarp and formants.seed == 7 and pitch.seed == 8
+    # different seeds: the same one would draw the same factors, moving pitch and formants as one
+    features = np.random.default_rng(1).normal(size=(4, 98, 40)).astype(np.float32)
+    assert not np.allclose(pitch(features, training=True), features)
+    assert audio_model.Recipe().pitch == 0.0  # off unless the ablation keeps it
+
+
 def test_recipe_warp_puts_a_frequency_warp_on_the_front_ends_scale_first():
     recipe = audio_model.Recipe(max_hz=4000.0, warp=0.1)
     classifier = audio_model.make_classifier(98, 40, seed=0, recipe=recipe)
@@ -124,6 +136,7 @@ def _fake_trainer(recipe, epochs, seed, luck=0.0):
     validation += 0.05 * (recipe.telephone > 0) - 0.02 * (recipe.equalize_db > 0)
     validation += 0.01 * (recipe.warp > 0) + 0.03 * (recipe.normalize == "channel")
     validation -= 0.04 * recipe.festival
+    validation += 0.02 * (recipe.pitch > 0)
     # reverb changes nothing on validation
     accuracy = {0.0: validation, 1.0: validation, 2.0: 1.0 if recipe.reverb else 0.1}
 
@@ -143,13 +156,14 @@ def test_ablation_keeps_what_helps_on_validation_and_ignores_the_real_voices():
     lines = []
     table = audio_ablation.run(_fake_trainer, sets, epochs=1, seed=0, log=lines.append)
     # baseline, + Flite (+5), + 4 kHz (−1: dropped), + phone (+5), + EQ (−2: dropped),
-    # + warp (+1), + reverb (±0, real 100 %: dropped), + channel (+3), + Festival (−4: dropped)
-    kept = [True, True, False, True, False, True, False, True, False]
+    # + warp (+1), + reverb (±0, real 100 %: dropped), + channel (+3), + Festival (−4: dropped),
+    # + pitch (+2)
+    kept = [True, True, False, True, False, True, False, True, False, True]
     assert [row["kept"] for row in table["rows"]] == kept
-    assert [row["real"] for row in table["rows"]] == [0.1] * 6 + [1.0, 0.1, 0.1]
-    chosen = audio_model.Recipe(flite=True, telephone=0.5, warp=0.1, normalize="channel")
+    assert [row["real"] for row in table["rows"]] == [0.1] * 6 + [1.0, 0.1, 0.1, 0.1]
+    chosen = audio_model.Recipe(flite=True, telephone=0.5, warp=0.1, normalize="channel", pitch=0.2)
     assert table["chosen"] == dataclasses.asdict(chosen)  # every other field at its default
-    assert len(lines) == 9 and " dropped (score" in lines[2] and " kept (score" in lines[7]
+    assert len(lines) == 10 and " dropped (score" in lines[2] and " kept (score" in lines[7]
     # with Flite's validation voice, each synthesizer counts half, however many clips it has
     row = dict(validation=0.9, validation_phone=0.8, flite=0.6, flite_phone=0.4)
     assert audio_ablation.score(row) == pytest.approx((0.85 + 0.5) / 2)
@@ -159,11 +173,11 @@ def test_ablation_keeps_what_helps_on_validation_and_ignores_the_real_voices():
     verdicts = audio_ablation.verdicts(table)
     assert "+5.000 points" in verdicts[0] and "-1.000 points" in verdicts[1]
     assert "+1.000 points" in verdicts[4] and "+3.000 points" in verdicts[6]
-    assert "-4.000 points → dropped" in verdicts[7]
+    assert "-4.000 points → dropped" in verdicts[7] and "+2.000 points → kept" in verdicts[8]
     # the real voice is reported beside each verdict, and never decides: reverb's +90 %
     assert "(real voice +90.0 points, not used)" in verdicts[5] and "dropped" in verdicts[5]
-    assert verdicts[8].endswith(
-        "changed for 1 of the 8 candidates, in the validation score's direction for 0 of them"
+    assert verdicts[9].endswith(
+        "changed for 1 of the 9 candidates, in the validation score's direction for 0 of them"
     )
 
 
