@@ -45,9 +45,9 @@ HEADLINES = {
     "07": "NBSVM as a network (1–3-grams, naive-Bayes ratios, custom `Dense` + Adam; settings "
     "chosen on validation) **{test_accuracy_nbsvm:.2%}** on the 25k test reviews; embedding model "
     "{embedding_model_test_accuracy:.2%}",
-    "08": "real human voices (1 speaker, {real_voice_clips} clips at 8 and 16 kHz, never trained "
-    "on): **{real_voice_accuracy:.0%}**, PocketSphinx {pocketsphinx_real_voice_accuracy:.0%}; "
-    "held-out synthetic voices {test_accuracy:.2%}",
+    "08": "real human voices ({real_voice_speakers} speakers, {real_voice_clips} clips, never "
+    "trained on): **{real_voice_accuracy:.0%}**, PocketSphinx "
+    "{pocketsphinx_real_voice_accuracy:.0%}; held-out synthetic voices {test_accuracy:.2%}",
     "09": "greedy policy averages **{eval_mean_return:.1f}** over {eval_episodes} unseen episodes "
     "(sampled actions {sampled_eval_mean_return:.1f}; "
     "random policy {random_policy_mean_return:.1f})",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from datasets import cache
@@ -45,3 +47,33 @@ def unpack_verified(
         cache.verify_file(debs[-1], sha256)  # ChecksumError names the file
         run_tool([dpkg_deb, "-x", str(debs[-1]), str(unpacked)], work)
     return unpacked
+
+
+def program_source(program: str, write: Callable[[str, Path], object]) -> cache.Source:
+    """A source that finds ``program`` on the PATH and calls ``write(its path, staging)``."""
+
+    def build(staging: Path) -> None:
+        path = shutil.which(program)
+        if path is None:
+            raise FileNotFoundError(f"no `{program}` on the PATH")
+        write(path, staging)
+
+    return cache.Source(f"installed {program}", build)
+
+
+def unpacked_source(
+    packages: dict[str, str],
+    label: str,
+    write: Callable[[Path, Path], object],
+    apt_get: str = "apt-get",
+    dpkg_deb: str = "dpkg-deb",
+) -> cache.Source:
+    """A source that unpacks ``packages`` (:func:`unpack_verified`) into a temporary folder and
+    calls ``write(the unpacked root, staging)``; ``label`` names them in the source's name."""
+
+    def build(staging: Path) -> None:
+        with tempfile.TemporaryDirectory(dir=staging) as work:
+            write(unpack_verified(packages, Path(work), apt_get, dpkg_deb), staging)
+
+    # online: apt-get reaches Debian's archive (skipped when COURSE_OFFLINE=1, as in the tests)
+    return cache.Source(f"apt-get download {label} + dpkg-deb -x", build, online=True)

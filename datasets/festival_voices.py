@@ -34,7 +34,6 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import os
-import shutil
 import subprocess
 import tempfile
 import time
@@ -182,13 +181,9 @@ def write_cache(festival: Festival, config: Config, staging: Path, workers: int 
 
 
 def installed_source(config: Config) -> cache.Source:
-    def build(staging: Path) -> None:
-        program = shutil.which("festival")
-        if program is None:
-            raise FileNotFoundError("no `festival` on the PATH")
-        write_cache(Festival(program), config, staging)
-
-    return cache.Source("installed festival", build)
+    return debian_packages.program_source(
+        "festival", lambda program, staging: write_cache(Festival(program), config, staging)
+    )
 
 
 def apt_source(
@@ -196,21 +191,17 @@ def apt_source(
 ) -> cache.Source:
     """Debian's Festival, its data and libraries, downloaded and unpacked without root, verified."""
 
-    def build(staging: Path) -> None:
-        with tempfile.TemporaryDirectory(dir=staging) as work:
-            unpacked = debian_packages.unpack_verified(PACKAGES, Path(work), apt_get, dpkg_deb)
-            libraries = unpacked / "usr/lib/x86_64-linux-gnu"
-            festival = Festival(
-                str(unpacked / "usr/bin/festival"),
-                data_dir=str(unpacked / "usr/share/festival"),
-                library_dir=f"{libraries}{os.pathsep}{libraries / 'pulseaudio'}",
-            )
-            write_cache(festival, config, staging)
+    def write(unpacked: Path, staging: Path) -> None:
+        libraries = unpacked / "usr/lib/x86_64-linux-gnu"
+        festival = Festival(
+            str(unpacked / "usr/bin/festival"),
+            data_dir=str(unpacked / "usr/share/festival"),
+            library_dir=f"{libraries}{os.pathsep}{libraries / 'pulseaudio'}",
+        )
+        write_cache(festival, config, staging)
 
-    # online: apt-get reaches Debian's archive (skipped when COURSE_OFFLINE=1, as in the tests)
-    return cache.Source(
-        f"apt-get download {len(PACKAGES)} packages + dpkg-deb -x", build, online=True
-    )
+    label = f"{len(PACKAGES)} packages"
+    return debian_packages.unpacked_source(PACKAGES, label, write, apt_get, dpkg_deb)
 
 
 def _ensure(root=None, config: Config = Config(), force: bool = False) -> Path:

@@ -36,9 +36,7 @@ import dataclasses
 import io
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 import time
 import wave
 from pathlib import Path
@@ -199,13 +197,9 @@ def read(directory: Path):
 
 
 def installed_source(config: Config) -> cache.Source:
-    def build(staging: Path) -> None:
-        program = shutil.which("flite")
-        if program is None:
-            raise FileNotFoundError("no `flite` on the PATH")
-        write_cache(Flite(program), config, staging)
-
-    return cache.Source("installed flite", build)
+    return debian_packages.program_source(
+        "flite", lambda program, staging: write_cache(Flite(program), config, staging)
+    )
 
 
 def apt_source(
@@ -213,14 +207,12 @@ def apt_source(
 ) -> cache.Source:
     """Debian's ``flite`` and ``libflite1``, downloaded and unpacked without root, verified."""
 
-    def build(staging: Path) -> None:
-        with tempfile.TemporaryDirectory(dir=staging) as work:
-            unpacked = debian_packages.unpack_verified(PACKAGES, Path(work), apt_get, dpkg_deb)
-            library = unpacked / "usr/lib/x86_64-linux-gnu"
-            write_cache(Flite(str(unpacked / "usr/bin/flite"), str(library)), config, staging)
+    def write(unpacked: Path, staging: Path) -> None:
+        library = unpacked / "usr/lib/x86_64-linux-gnu"
+        write_cache(Flite(str(unpacked / "usr/bin/flite"), str(library)), config, staging)
 
-    # online: apt-get reaches Debian's archive (skipped when COURSE_OFFLINE=1, as in the tests)
-    return cache.Source("apt-get download flite libflite1 + dpkg-deb -x", build, online=True)
+    label = "flite libflite1"
+    return debian_packages.unpacked_source(PACKAGES, label, write, apt_get, dpkg_deb)
 
 
 def _ensure(root=None, config: Config = Config(), force: bool = False) -> Path:
