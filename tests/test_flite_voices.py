@@ -2,53 +2,14 @@
 
 import hashlib
 import json
-import stat
-import sys
 
 import numpy as np
 import pytest
 
 from datasets import cache, flite_voices, spoken_digits
-from lessons import audio_model
+from tests.fake_synthesizers import fake_flite
 
 SMALL = flite_voices.Config(renditions=1, voices=("kal", "rms", "slt"))
-
-# A stand-in for the flite program: its version, its voices, and a WAV whose tone encodes the
-# request (voice, digit, pitch), so the test can check which clip landed where.
-FAKE_FLITE = """#!{python}
-import io, sys, wave
-import numpy as np
-args = sys.argv[1:]
-if args == ["--version"]:
-    print("  version: flite-2.2-current Sep 2018 (http://cmuflite.org)")
-    sys.exit(1)  # as Flite 2.2 does
-elif args == ["-lv"]:
-    print("Voices available: {voices}")
-else:
-    opts = dict(zip(args[::2], args[1::2]))
-    words = ["zero","one","two","three","four","five","six","seven","eight","nine"]
-    digit = words.index(opts["-t"].rstrip(".?!,"))
-    pitch = float([v for v in args if v.startswith("int_f0_target_mean=")][0].split("=")[1])
-    rate = 8000 if opts["-voice"] == "kal" else 16000
-    t = np.arange(int(0.4 * rate)) / rate
-    x = 0.3 * np.sin(2 * np.pi * (pitch + 50 * digit) * t) * np.hanning(len(t))
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1); w.setsampwidth(2); w.setframerate(rate)
-        w.writeframes((x * 32767).astype("<i2").tobytes())
-    sys.stdout.buffer.write(out.getvalue())
-"""
-
-
-def _script(path, text):
-    path.write_text(text)
-    path.chmod(path.stat().st_mode | stat.S_IEXEC)
-    return path
-
-
-def _fake_flite(folder, voices="kal awb_time kal16 awb rms slt"):
-    folder.mkdir(parents=True, exist_ok=True)
-    return _script(folder / "flite", FAKE_FLITE.format(python=sys.executable, voices=voices))
 
 
 def test_plan_is_seeded_and_covers_every_voice_rendition_and_digit():
@@ -67,7 +28,7 @@ def test_plan_is_seeded_and_covers_every_voice_rendition_and_digit():
 
 
 def test_installed_flite_makes_a_deterministic_cache_split_by_voice(tmp_path, monkeypatch):
-    monkeypatch.setenv("PATH", f"{_fake_flite(tmp_path / 'bin').parent}:/usr/bin:/bin")
+    monkeypatch.setenv("PATH", f"{fake_flite(tmp_path / 'bin').parent}:/usr/bin:/bin")
     monkeypatch.setenv(cache.ENV_OFFLINE, "1")
     (x, y, voice), names = flite_voices.load_data(root=tmp_path / "a", config=SMALL)
     assert x.shape == (30, spoken_digits.CLIP_SAMPLES) and x.dtype == np.float32
@@ -91,49 +52,6 @@ def test_installed_flite_makes_a_deterministic_cache_split_by_voice(tmp_path, mo
 
 
 def test_a_flite_without_a_voice_is_refused_by_name(tmp_path):
-    flite = flite_voices.Flite(str(_fake_flite(tmp_path, voices="kal awb")))
+    flite = flite_voices.Flite(str(fake_flite(tmp_path, voices="kal awb")))
     with pytest.raises(RuntimeError, match=r"lacks the voices \['kal16', 'rms', 'slt'\]"):
         flite.check(flite_voices.VOICES)
-
-
-def test_apt_route_verifies_both_packages_before_unpacking(tmp_path):
-    apt = _script(
-        tmp_path / "apt-get",
-        '#!/bin/sh\n[ "$1" = download ] && echo "not a package" > "$2_2.2-5_amd64.deb"\n',
-    )
-    dpkg = _script(tmp_path / "dpkg-deb", "#!/bin/sh\necho unpacked >> dpkg.log\n")
-    staging = tmp_path / "staging"
-    staging.mkdir()
-    source = flite_voices.apt_source(SMALL, apt_get=str(apt), dpkg_deb=str(dpkg))
-    with pytest.raises(cache.ChecksumError, match=r"flite_2\.2-5_amd64\.deb has sha256"):
-        source.build(staging)
-    assert not list(staging.rglob("dpkg.log"))  # refused before dpkg-deb ran
-    with pytest.raises(FileNotFoundError, match="not installed"):
-        flite_voices.apt_source(SMALL, apt_get=str(tmp_path / "none")).build(staging)
-
-
-def test_without_flite_the_error_says_how_and_the_lesson_goes_on(tmp_path, monkeypatch):
-    monkeypatch.setenv(cache.ENV_OFFLINE, "1")  # the apt route is skipped: no network in tests
-    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    monkeypatch.setenv(cache.ENV_DATA_DIR, str(tmp_path / "data"))
-    with pytest.raises(cache.DataUnavailableError) as caught:
-        flite_voices.load_data()
-    message = str(caught.value)
-    assert "no `flite` on the PATH" in message and "skipped because COURSE_OFFLINE" in message
-    assert "apt-get download flite libflite1" in message
-    flite, why = audio_model.load_flite()
-    assert flite is None and "flite" in why and "\n" not in why
-
-
-@pytest.mark.fault
-def test_a_corrupt_flite_cache_is_synthesized_again(tmp_path, monkeypatch, fault_seen):
-    """fault: Flite cache's clips.npy truncated | expected: warned, synthesized again, same bytes"""
-    monkeypatch.setenv("PATH", f"{_fake_flite(tmp_path / 'bin').parent}:/usr/bin:/bin")
-    monkeypatch.setenv(cache.ENV_OFFLINE, "1")
-    (x, _, _), _ = flite_voices.load_data(root=tmp_path, config=SMALL)
-    clips = tmp_path / flite_voices.NAME / "clips.npy"
-    clips.write_bytes(clips.read_bytes()[:1000])
-    with pytest.warns(cache.CacheWarning, match="failed verification") as record:
-        (again, _, _), _ = flite_voices.load_data(root=tmp_path, config=SMALL)
-    fault_seen(record[0].message)
-    np.testing.assert_array_equal(again, x)
