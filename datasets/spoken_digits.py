@@ -64,7 +64,6 @@ import subprocess
 import sys
 import threading
 import time
-import wave
 from pathlib import Path
 
 import numpy as np
@@ -510,23 +509,18 @@ def load_data(root=None, config: Config = Config(), workers: int = 2):
 def load_real_digits(directories=REAL_DIGIT_DIRS):
     """Human recordings of the ten digits, if installed: ``(x, y)`` like :func:`load_data`, or None.
 
-    Reads ``0.wav`` … ``9.wav`` of Debian's ``asterisk-core-sounds-en-wav`` (one speaker,
-    8 kHz telephone quality, CC BY-SA 3.0), resampled to 16 kHz, trimmed and centred.
+    Reads ``0.wav`` … ``9.wav`` from the first of ``directories`` that has all ten (by default
+    Debian's ``asterisk-core-sounds-en-wav``: one speaker, 8 kHz telephone quality,
+    CC BY-SA 3.0): 16-bit, any sample rate, channels averaged; each resampled to 16 kHz,
+    trimmed and centred as :func:`datasets.real_voices.as_clip` does.
     """
+    from datasets import real_voices  # imported here: real_voices builds on this module
+
     for directory in map(Path, directories):
         files = [directory / f"{d}.wav" for d in range(NUM_CLASSES)]
-        if not all(f.is_file() for f in files):
-            continue
-        xs = []
-        for f in files:
-            with wave.open(str(f), "rb") as w:
-                if w.getsampwidth() != 2 or w.getnchannels() != 1:
-                    raise ValueError(f"{f}: expected 16-bit mono")
-                samples = np.frombuffer(w.readframes(w.getnframes()), np.int16)
-                rate = w.getframerate()
-            x = level(samples, rate)
-            xs.append(pad_center(np.round(x * 32767).astype(np.int16)))
-        return np.stack(xs), np.arange(NUM_CLASSES, dtype=np.int32)
+        if all(f.is_file() for f in files):
+            x = np.stack([real_voices.as_clip(*real_voices.read_samples(f)) for f in files])
+            return x, np.arange(NUM_CLASSES, dtype=np.int32)
     return None
 
 

@@ -187,15 +187,15 @@ def test_real_digits_are_optional(tmp_path):
     assert sd.load_real_digits([tmp_path / "absent"]) is None
     folder = tmp_path / "digits"
     folder.mkdir()
-    for d in range(10):
-        t = np.arange(4000) / 8000
-        samples = (8000 * np.sin(2 * np.pi * (300 + 50 * d) * t) * np.hanning(4000)).astype(
-            np.int16
-        )
+    for d in range(10):  # even digits 8 kHz mono, odd ones 44.1 kHz stereo: any rate, any layout
+        rate, channels = (8000, 1) if d % 2 == 0 else (44100, 2)
+        t = np.arange(rate // 2) / rate
+        tone = 8000 * np.sin(2 * np.pi * (300 + 50 * d) * t) * np.hanning(len(t))
+        samples = np.repeat(tone.astype(np.int16)[:, None], channels, axis=1)
         with wave.open(str(folder / f"{d}.wav"), "wb") as w:
-            w.setnchannels(1)
+            w.setnchannels(channels)
             w.setsampwidth(2)
-            w.setframerate(8000)
+            w.setframerate(rate)
             w.writeframes(samples.tobytes())
     x, y = sd.load_real_digits([tmp_path / "absent", folder])
     assert x.shape == (10, sd.CLIP_SAMPLES) and list(y) == list(range(10))
