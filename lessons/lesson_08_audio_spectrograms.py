@@ -150,10 +150,16 @@ for name, why in missing.items():
 real_sets = {name: (x[:10], y[:10]) for name, (x, y, _) in real.items()}
 x_real = np.concatenate([x for x, _ in real_sets.values()]) if real else np.zeros((0, 16000))
 y_real = np.concatenate([y for _, y in real_sets.values()]) if real else np.zeros(0, np.int32)
-speakers = sorted({real_voices.SETS[name][4] for name in real})
+speakers = {}  # speaker: the rates of their sets
+for name in real:
+    _, _, _, rate, speaker = real_voices.SETS[name]
+    speakers.setdefault(speaker, []).append(f"{rate / 1000:g} kHz")
+speaker_count = f"{len(speakers)} speaker{'' if len(speakers) == 1 else 's'}"
 print(
-    f"real      : {len(x_real):5d} clips, {len(speakers)} speaker(s) ({'; '.join(speakers)}), "
-    f"sets {', '.join(real) or 'none'}; plus Allison Smith's word 'oh' at each rate"
+    f"real      : {len(x_real):5d} clips, {speaker_count}: "
+    + "; ".join(f"{who}, {' and '.join(rates)}" for who, rates in speakers.items())
+    + (" (plus Allison Smith's word 'oh')" if any(len(x) > 10 for x, _, _ in real.values()) else "")
+    + ("" if real else "none")
 )
 metrics = {
     "train_clips": len(x_fit),
@@ -533,10 +539,7 @@ if len(x_real):
     for name, (_, y) in real_sets.items():
         right = heard[f"real, {name}"][0] == y
         metrics[f"real_voice_accuracy/{name.replace(' ', '')}"] = float(right.mean())
-    print(
-        f"\nREAL VOICES: {real_accuracy:.0%} of {len(x_real)} clips "
-        f"({len(speakers)} speaker(s)), misheard:"
-    )
+    print(f"\nREAL VOICES: {real_accuracy:.0%} of {len(x_real)} clips ({speaker_count}), misheard:")
     labels = [f"{name} {DIGITS[d]}" for name in real_sets for d in range(10)]
     for label, truth, guess in zip(labels, y_real, said_real, strict=True):
         if truth != guess:
@@ -578,8 +581,7 @@ print(
 )
 if "real_voice_accuracy" in metrics:
     line = (
-        f"real voices ({len(x_real)} clips, {len(speakers)} speaker(s)): "
-        f"{metrics['real_voice_accuracy']:.0%}"
+        f"real voices ({len(x_real)} clips, {speaker_count}): {metrics['real_voice_accuracy']:.0%}"
     )
     if "pocketsphinx_real_voice_accuracy" in metrics:
         sphinx = metrics["pocketsphinx_real_voice_accuracy"]
