@@ -12,8 +12,8 @@ Andersson), a trainer for the memory championships' spoken-numbers event: ``0.wa
 ``9.wav`` in ``spokennumbers/default/``, 16-bit stereo at 44.1 kHz. The package does not say
 whose voice it is. Its two channels differ (correlation 0.56–0.95 across the ten files) as a
 pair of microphones' do, where a synthesizer writes one channel or two identical ones, so the
-course takes it for a recorded person, with that caveat; a lower voice than Allison Smith's (a median pitch of about 170 Hz
-against her 225 Hz). The channels are averaged when loaded.
+course takes it for a recorded person, with that caveat; a lower voice than Allison Smith's
+(a median pitch of about 170 Hz against her 225 Hz). The channels are averaged when loaded.
 
 **Where they come from**, tried in order (every file's sha256 is pinned in ``SHA256``):
 
