@@ -316,8 +316,8 @@ class PitchWarp(FrequencyWarp):
     100–300 Hz), so this is a coarse pitch shift, exact in neither pitch nor envelope.
     """
 
-    def __init__(self, max_warp=0.2, fmin=20.0, fmax=8000.0, seed=None, coefficients=12, **kw):
-        super().__init__(max_warp, fmin, fmax, seed, **kw)
+    def __init__(self, max_warp=0.2, fmin=20.0, fmax=8000.0, seed=None, coefficients=12, **kwargs):
+        super().__init__(max_warp, fmin, fmax, seed, **kwargs)
         if int(coefficients) < 1:
             raise ValueError(f"coefficients must be >= 1, got {coefficients}")
         self.coefficients = int(coefficients)

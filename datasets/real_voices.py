@@ -40,9 +40,9 @@ import shutil
 import sys
 import tempfile
 import time
-import wave
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -52,11 +52,22 @@ WORDS = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "oh")
 LABELS = tuple(range(10)) + (0,)  # "oh" is read as the digit zero
 ALLISON = "Allison Smith (Asterisk prompts)"
 SECOND = "spokennumbers' speaker (a PyPI package)"
+
+
+class RealSet(NamedTuple):
+    folder: str  # the cache folder, under data/
+    package: str  # the Debian package, or the PyPI requirement, it comes in
+    extension: str
+    rate: int  # the recording's sample rate
+    speaker: str
+
+
 SETS = {
-    # name: (cache folder, package, file extension, sample rate of the recording, speaker)
-    "8 kHz": ("real_voices_8k", "asterisk-core-sounds-en-wav", "wav", 8000, ALLISON),
-    "16 kHz": ("real_voices_16k", "asterisk-core-sounds-en-g722", "g722", 16000, ALLISON),
-    "spokennumbers": ("real_voices_spokennumbers", "spokennumbers==1.0.0", "wav", 44100, SECOND),
+    "8 kHz": RealSet("real_voices_8k", "asterisk-core-sounds-en-wav", "wav", 8000, ALLISON),
+    "16 kHz": RealSet("real_voices_16k", "asterisk-core-sounds-en-g722", "g722", 16000, ALLISON),
+    "spokennumbers": RealSet(
+        "real_voices_spokennumbers", "spokennumbers==1.0.0", "wav", 44100, SECOND
+    ),
 }
 WHEEL_DIR = "spokennumbers/default"  # inside the wheel, and the installed package
 INSTALLED_DIRS = (
@@ -65,7 +76,7 @@ INSTALLED_DIRS = (
     "/var/lib/asterisk/sounds/en/digits",
 )
 PACKAGE_DIR = "usr/share/asterisk/sounds/en_US_f_Allison/digits"  # inside the .deb files
-SHA256 = {  # set: {file: sha256}
+SHA256 = {  # set: {file: sha256}, the files in word order (they define each set)
     "8 kHz": {
         "0.wav": "62debe1daf11756460c0de78d0e1ac7fe28b12fb51a30df3364ce74b90f05d31",
         "1.wav": "fb38aca5558d50f7bd4d7986adeea19b97eba894c574fc92acc3b33b480eb701",
@@ -107,30 +118,30 @@ SHA256 = {  # set: {file: sha256}
 }
 
 
+def files_of(name: str) -> tuple[str, ...]:
+    """The file names of one set (``"8 kHz"``, ``"16 kHz"`` or ``"spokennumbers"``): its pins."""
+    return tuple(SHA256[name])
+
+
 def words_of(name: str) -> tuple[str, ...]:
     """The words of one set: the ten digits, and "oh" where the speaker recorded it."""
-    return WORDS if SETS[name][4] == ALLISON else WORDS[:10]
-
-
-def files_of(name: str) -> tuple[str, ...]:
-    """The file names of one set (``"8 kHz"``, ``"16 kHz"`` or ``"spokennumbers"``)."""
-    return tuple(f"{word}.{SETS[name][2]}" for word in words_of(name))
+    return tuple(f.rsplit(".", 1)[0] for f in files_of(name))
 
 
 def hint(name: str) -> str:
     """How to get a set by hand, for when every source failed."""
-    package = SETS[name][1]
+    package = SETS[name].package
     if name == "spokennumbers":
         return (
             f"To fix it: `pip install {package}` (as `make setup` does), or copy "
             f"{WHEEL_DIR}/{{0..9}}.wav out of its wheel (a zip file) into "
-            f"{cache.data_root() / SETS[name][0]}/; then run `make data` again."
+            f"{cache.data_root() / SETS[name].folder}/; then run `make data` again."
         )
     return (
         f"To fix it: `apt-get download {package}` (run `apt-get update` first if it is not "
         f"found), then `dpkg-deb -x {package}_*.deb unpacked/` and copy "
-        f"unpacked/{PACKAGE_DIR}/{{0..9,oh}}.{SETS[name][2]} into "
-        f"{cache.data_root() / SETS[name][0]}/, or install the package; "
+        f"unpacked/{PACKAGE_DIR}/{{0..9,oh}}.{SETS[name].extension} into "
+        f"{cache.data_root() / SETS[name].folder}/, or install the package; "
         "then run `make data` again."
     )
 
@@ -151,7 +162,7 @@ def installed_source(name: str, directories=INSTALLED_DIRS) -> cache.Source:
                 return _copy_verified(name, folder, staging)
         raise FileNotFoundError(f"not installed (looked in {', '.join(map(str, directories))})")
 
-    return cache.Source(f"installed {SETS[name][1]}", build)
+    return cache.Source(f"installed {SETS[name].package}", build)
 
 
 def apt_source(name: str, apt_get: str = "apt-get", dpkg_deb: str = "dpkg-deb") -> cache.Source:
@@ -161,7 +172,7 @@ def apt_source(name: str, apt_get: str = "apt-get", dpkg_deb: str = "dpkg-deb") 
     ``dpkg-deb -x`` only unpacks files. ``apt_get`` and ``dpkg_deb`` name the programs (tests
     pass fakes).
     """
-    package = SETS[name][1]
+    package = SETS[name].package
 
     def build(staging: Path) -> None:
         debian_packages.check_tools(apt_get, dpkg_deb)
@@ -201,7 +212,7 @@ def pip_source(pip=(sys.executable, "-m", "pip")) -> cache.Source:
     ``pip`` is the command to run (tests pass a fake). A wheel is a zip file; only the ten
     pinned members are read, so nothing else of it lands on disk.
     """
-    package = SETS["spokennumbers"][1]
+    package = SETS["spokennumbers"].package
 
     def build(staging: Path) -> None:
         with tempfile.TemporaryDirectory(dir=staging) as work:
@@ -228,7 +239,7 @@ def sources(name: str) -> list[cache.Source]:
 def ensure(name: str, root=None, force: bool = False) -> Path:
     """The cache folder of one set, fetched and verified first if needed."""
     return cache.ensure(
-        SETS[name][0], files_of(name), sources(name), root=root, hint=hint(name), force=force
+        SETS[name].folder, files_of(name), sources(name), root=root, hint=hint(name), force=force
     )
 
 
@@ -256,18 +267,7 @@ def read_samples(path: Path) -> tuple[np.ndarray, int]:
 
         coded = path.read_bytes()
         return np.asarray(G722.G722(16000, 64000).decode(coded), np.int16), 16000
-    with wave.open(str(path), "rb") as w:
-        if w.getsampwidth() != 2:
-            raise ValueError(f"{path}: expected 16-bit samples, not {8 * w.getsampwidth()}-bit")
-        frames = np.frombuffer(w.readframes(w.getnframes()), np.int16)
-        channels = frames.reshape(-1, w.getnchannels()).astype(np.float64)
-        return channels.mean(axis=1), w.getframerate()
-
-
-def as_clip(samples: np.ndarray, rate: int) -> np.ndarray:
-    """A recording as the synthetic clips are: 16 kHz, trimmed, peak 0.5, centred in 1 s."""
-    x = spoken_digits.level(samples, rate)
-    return spoken_digits.pad_center(np.round(x * 32767).astype(np.int16))
+    return spoken_digits.read_wav(path)
 
 
 def load(name: str, root=None):
@@ -278,7 +278,7 @@ def load(name: str, root=None):
     set cannot be had, and ``ImportError`` if ``g722`` is missing for the 16 kHz set.
     """
     folder = ensure(name, root)
-    x = np.stack([as_clip(*read_samples(folder / f)) for f in files_of(name)])
+    x = np.stack([spoken_digits.as_clip(*read_samples(folder / f)) for f in files_of(name)])
     return x, np.array(LABELS[: len(x)], np.int32), list(words_of(name))
 
 

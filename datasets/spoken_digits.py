@@ -64,6 +64,7 @@ import subprocess
 import sys
 import threading
 import time
+import wave
 from pathlib import Path
 
 import numpy as np
@@ -506,20 +507,34 @@ def load_data(root=None, config: Config = Config(), workers: int = 2):
     return out[0], out[1], voices
 
 
+def read_wav(path) -> tuple[np.ndarray, int]:
+    """``(float64 samples, sample rate)`` of a 16-bit ``.wav`` file, its channels averaged."""
+    with wave.open(str(path), "rb") as w:
+        if w.getsampwidth() != 2:
+            raise ValueError(f"{path}: expected 16-bit samples, not {8 * w.getsampwidth()}-bit")
+        frames = np.frombuffer(w.readframes(w.getnframes()), np.int16)
+        channels = frames.reshape(-1, w.getnchannels()).astype(np.float64)
+        return channels.mean(axis=1), w.getframerate()
+
+
+def as_clip(samples: np.ndarray, rate: int) -> np.ndarray:
+    """A recording as :func:`load_data` gives its clips: :func:`as_stored` (16 kHz, trimmed,
+    peak ``PEAK``, one second at most), then centred in one second by :func:`pad_center`."""
+    return pad_center(as_stored(samples, rate))
+
+
 def load_real_digits(directories=REAL_DIGIT_DIRS):
     """Human recordings of the ten digits, if installed: ``(x, y)`` like :func:`load_data`, or None.
 
     Reads ``0.wav`` … ``9.wav`` from the first of ``directories`` that has all ten (by default
     Debian's ``asterisk-core-sounds-en-wav``: one speaker, 8 kHz telephone quality,
     CC BY-SA 3.0): 16-bit, any sample rate, channels averaged; each resampled to 16 kHz,
-    trimmed and centred as :func:`datasets.real_voices.as_clip` does.
+    trimmed and centred by :func:`as_clip`.
     """
-    from datasets import real_voices  # imported here: real_voices builds on this module
-
     for directory in map(Path, directories):
         files = [directory / f"{d}.wav" for d in range(NUM_CLASSES)]
         if all(f.is_file() for f in files):
-            x = np.stack([real_voices.as_clip(*real_voices.read_samples(f)) for f in files])
+            x = np.stack([as_clip(*read_wav(f)) for f in files])
             return x, np.arange(NUM_CLASSES, dtype=np.int32)
     return None
 

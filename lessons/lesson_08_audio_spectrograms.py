@@ -152,8 +152,8 @@ x_real = np.concatenate([x for x, _ in real_sets.values()]) if real else np.zero
 y_real = np.concatenate([y for _, y in real_sets.values()]) if real else np.zeros(0, np.int32)
 speakers = {}  # speaker: the rates of their sets
 for name in real:
-    _, _, _, rate, speaker = real_voices.SETS[name]
-    speakers.setdefault(speaker, []).append(f"{rate / 1000:g} kHz")
+    recorded = real_voices.SETS[name]
+    speakers.setdefault(recorded.speaker, []).append(f"{recorded.rate / 1000:g} kHz")
 speaker_count = f"{len(speakers)} speaker{'' if len(speakers) == 1 else 's'}"
 print(
     f"real      : {len(x_real):5d} clips, {speaker_count}: "
@@ -242,8 +242,8 @@ if flite is not None:
 if piper is not None:
     seven["Piper (validation voice joe)"] = x_piper[y_piper == 7][0]
 for name, (x, _) in real_sets.items():
-    _, _, _, rate, speaker = real_voices.SETS[name]
-    seven[f"{speaker.split(' (')[0]}, {rate / 1000:g} kHz"] = x[7]
+    recorded = real_voices.SETS[name]
+    seven[f"{recorded.speaker.split(' (')[0]}, {recorded.rate / 1000:g} kHz"] = x[7]
 common.show(audio_plots.side_by_side(seven, front_end, 16000 / 512), "seven_synthetic_vs_real.png")
 
 # %% [markdown]

@@ -11,7 +11,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from datasets import cache, real_voices
+from datasets import cache, real_voices, spoken_digits
 
 HAVE_REAL = all(
     (cache.data_root() / folder / "MANIFEST.json").is_file()
@@ -20,8 +20,10 @@ HAVE_REAL = all(
 
 
 def test_every_file_of_every_set_is_pinned():
-    for name in real_voices.SETS:
-        assert sorted(real_voices.files_of(name)) == sorted(real_voices.SHA256[name])
+    digits = [str(d) for d in range(10)]
+    assert real_voices.files_of("8 kHz") == tuple(f"{w}.wav" for w in [*digits, "oh"])
+    assert real_voices.files_of("16 kHz") == tuple(f"{w}.g722" for w in [*digits, "oh"])
+    assert real_voices.files_of("spokennumbers") == tuple(f"{w}.wav" for w in digits)
     pins = [h for name in real_voices.SETS for h in real_voices.SHA256[name].values()]
     assert len(pins) == len(set(pins)) == 32  # 11 + 11 of Allison Smith's, 10 of the second
     assert all(len(h) == 64 and int(h, 16) >= 0 for h in pins)
@@ -65,7 +67,7 @@ def _script(path, body):
 
 def test_apt_download_and_unpack_with_fake_tools(tmp_path, monkeypatch):
     """The apt route, with stand-ins for apt-get and dpkg-deb (no network, no root)."""
-    package = real_voices.SETS["16 kHz"][1]
+    package = real_voices.SETS["16 kHz"].package
     content = _fake_folder(tmp_path / "deb-content" / real_voices.PACKAGE_DIR, "16 kHz")
     _pin_to(monkeypatch, content, "16 kHz")
     apt = _script(tmp_path / "apt-get", f'[ "$1" = download ] && touch "{package}_1.0_all.deb"\n')
@@ -141,7 +143,7 @@ def test_a_stereo_recording_is_read_as_the_mean_of_its_channels(tmp_path):
     samples, rate = real_voices.read_samples(tmp_path / "s.wav")
     assert rate == 44100
     np.testing.assert_allclose(samples, (left + left // 2) / 2)
-    clip = real_voices.as_clip(samples, rate)
+    clip = spoken_digits.as_clip(samples, rate)
     assert clip.shape == (16000,) and abs(np.abs(clip).max() - 0.5) < 1e-3  # float, peak 0.5
     with wave.open(str(tmp_path / "8bit.wav"), "wb") as w:
         w.setnchannels(1), w.setsampwidth(1), w.setframerate(8000), w.writeframes(bytes(800))
