@@ -2,8 +2,8 @@
 
 Spoken digits come from two synthesizers to train on (eSpeak NG, :mod:`datasets.spoken_digits`;
 Flite's voices modelled on recorded people, :mod:`datasets.flite_voices`), a neural voice to
-validate on (Piper's ``joe``, :mod:`datasets.piper_voices`) and, for testing only, one real
-speaker (:mod:`datasets.real_voices`).
+validate on (Piper's ``joe``, :mod:`datasets.piper_voices`) and, for testing only, five real
+speakers (:mod:`datasets.real_voices`).
 
 Each data set is a module with ``prepare()`` (fill and verify the cache; returns a small
 info dict), ``load_data()`` (NumPy arrays) and ``as_dataset(split, batch_size, ...)``

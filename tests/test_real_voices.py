@@ -24,11 +24,19 @@ def test_every_file_of_every_set_is_pinned():
     assert real_voices.files_of("8 kHz") == tuple(f"{w}.wav" for w in [*digits, "oh"])
     assert real_voices.files_of("16 kHz") == tuple(f"{w}.g722" for w in [*digits, "oh"])
     assert real_voices.files_of("spokennumbers") == tuple(f"{w}.wav" for w in digits)
+    assert real_voices.files_of("tuxpaint-gb") == tuple(f"{w}_en_GB.ogg" for w in digits)
+    assert real_voices.files_of("tuxpaint") == tuple(f"{w}.ogg" for w in digits)
+    assert real_voices.files_of("saytime") == tuple(f"{w}.au" for w in [*digits, "oh"])
     pins = [h for name in real_voices.SETS for h in real_voices.SHA256[name].values()]
-    assert len(pins) == len(set(pins)) == 32  # 11 + 11 of Allison Smith's, 10 of the second
+    assert len(pins) == len(set(pins)) == 63  # Allison Smith 11 + 11, 10 + 10 + 10, saytime 11
+    assert set(real_voices.SHA256) == set(real_voices.SETS)
     assert all(len(h) == 64 and int(h, 16) >= 0 for h in pins)
     assert real_voices.LABELS[-1] == 0 and real_voices.WORDS[-1] == "oh"
-    assert real_voices.words_of("spokennumbers") == real_voices.WORDS[:10]  # no "oh" there
+    for name in ("spokennumbers", "tuxpaint-gb", "tuxpaint"):  # no "oh" in these
+        assert real_voices.words_of(name) == real_voices.WORDS[:10]
+    assert real_voices.words_of("saytime") == real_voices.WORDS
+    speakers = {recorded.speaker for recorded in real_voices.SETS.values()}
+    assert len(speakers) == 5  # Allison Smith's two sets are one speaker
 
 
 def _fake_folder(folder, name, content=b"not a recording"):
@@ -65,28 +73,30 @@ def _script(path, body):
     return str(path)
 
 
-def test_apt_download_and_unpack_with_fake_tools(tmp_path, monkeypatch):
+@pytest.mark.parametrize("name", ["16 kHz", "tuxpaint-gb", "saytime"])
+def test_apt_download_and_unpack_with_fake_tools(tmp_path, monkeypatch, name):
     """The apt route, with stand-ins for apt-get and dpkg-deb (no network, no root)."""
-    package = real_voices.SETS["16 kHz"].package
-    content = _fake_folder(tmp_path / "deb-content" / real_voices.PACKAGE_DIR, "16 kHz")
-    _pin_to(monkeypatch, content, "16 kHz")
+    package = real_voices.SETS[name].package
+    content = _fake_folder(tmp_path / "deb-content" / real_voices.SETS[name].inside, name)
+    _pin_to(monkeypatch, content, name)
     apt = _script(tmp_path / "apt-get", f'[ "$1" = download ] && touch "{package}_1.0_all.deb"\n')
     dpkg = _script(
         tmp_path / "dpkg-deb", f'mkdir -p "$3" && cp -r "{tmp_path}/deb-content/." "$3"\n'
     )
     staging = tmp_path / "staging"
     staging.mkdir()
-    real_voices.apt_source("16 kHz", apt_get=apt, dpkg_deb=dpkg).build(staging)
-    assert sorted(p.name for p in staging.iterdir()) == sorted(real_voices.files_of("16 kHz"))
+    real_voices.apt_source(name, apt_get=apt, dpkg_deb=dpkg).build(staging)
+    assert sorted(p.name for p in staging.iterdir()) == sorted(real_voices.files_of(name))
 
     failing = _script(tmp_path / "apt-fails", "echo 'E: Unable to locate package' >&2; exit 100\n")
     with pytest.raises(RuntimeError, match="Unable to locate package"):
-        real_voices.apt_source("16 kHz", apt_get=failing, dpkg_deb=dpkg).build(staging)
+        real_voices.apt_source(name, apt_get=failing, dpkg_deb=dpkg).build(staging)
     with pytest.raises(FileNotFoundError, match="not installed"):
-        real_voices.apt_source("16 kHz", apt_get=str(tmp_path / "none")).build(staging)
+        real_voices.apt_source(name, apt_get=str(tmp_path / "none")).build(staging)
 
 
 SECOND_FILES = real_voices.files_of("spokennumbers")
+WHEEL_DIR = real_voices.SETS["spokennumbers"].inside  # the clips' folder in the wheel
 
 
 def _stereo_wav(rate=44100, seconds=0.5):
@@ -106,7 +116,7 @@ def test_pip_download_route_reads_the_clips_out_of_the_wheel(tmp_path, monkeypat
     wheel = tmp_path / "spokennumbers-1.0.0-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as z:
         for f in real_voices.files_of("spokennumbers"):
-            z.writestr(f"{real_voices.WHEEL_DIR}/{f}", recording + f.encode())
+            z.writestr(f"{WHEEL_DIR}/{f}", recording + f.encode())
         z.writestr("spokennumbers/__init__.py", "raise SystemExit('never imported')\n")
     pip = _script(tmp_path / "pip", f'[ "$1" = download ] && cp "{wheel}" "$6"\n')
     staging = tmp_path / "staging"
@@ -115,7 +125,7 @@ def test_pip_download_route_reads_the_clips_out_of_the_wheel(tmp_path, monkeypat
         real_voices.pip_source([pip]).build(staging)  # the real pins refuse other bytes
     unzipped = tmp_path / "unzipped"
     zipfile.ZipFile(wheel).extractall(unzipped)
-    _pin_to(monkeypatch, unzipped / real_voices.WHEEL_DIR, "spokennumbers")
+    _pin_to(monkeypatch, unzipped / WHEEL_DIR, "spokennumbers")
     real_voices.pip_source([pip]).build(staging)
     assert sorted(p.name for p in staging.iterdir()) == sorted(SECOND_FILES)
     failing = _script(tmp_path / "pip-fails", "echo 'ERROR: No matching distribution' >&2; exit 1")
@@ -151,14 +161,36 @@ def test_a_stereo_recording_is_read_as_the_mean_of_its_channels(tmp_path):
         real_voices.read_samples(tmp_path / "8bit.wav")
 
 
+def test_ogg_and_mu_law_recordings_are_decoded(tmp_path):
+    """Tux Paint's Ogg Vorbis and saytime's μ-law files, on read_wav's 16-bit scale."""
+    soundfile = pytest.importorskip("soundfile")
+    t = np.arange(11025) / 11025
+    tone = 0.4 * np.sin(2 * np.pi * 300 * t)
+    soundfile.write(tmp_path / "7.ogg", tone, 11025, format="OGG", subtype="VORBIS")
+    samples, rate = real_voices.read_samples(tmp_path / "7.ogg")
+    assert rate == 11025 and len(samples) == len(tone)
+    # Vorbis is lossy: the tone comes back within a few per cent of its energy
+    error = samples / 32768 - tone
+    assert np.sqrt(np.mean(error**2)) < 0.05 * np.sqrt(np.mean(tone**2))
+    # G.711 μ-law, headerless as saytime's: 0xFF is 0, 0x80 and 0x00 the extremes ±32124
+    (tmp_path / "oh.au").write_bytes(bytes([0xFF, 0x80, 0x00, 0x7F]))
+    samples, rate = real_voices.read_samples(tmp_path / "oh.au")
+    assert rate == 8000
+    np.testing.assert_array_equal(samples, [0, 32124, -32124, 0])
+    # the same samples in a Sun .au file with its header
+    soundfile.write(tmp_path / "sun.au", samples / 32768, 8000, format="AU", subtype="ULAW")
+    again, rate = real_voices.read_samples(tmp_path / "sun.au")
+    assert rate == 8000
+    np.testing.assert_array_equal(again, samples)
+
+
 def test_when_every_source_fails_the_error_says_how_to_get_the_files(tmp_path, monkeypatch):
     monkeypatch.setenv(cache.ENV_OFFLINE, "1")  # the apt route is skipped: no network in tests
-    monkeypatch.setattr(real_voices, "INSTALLED_DIRS", (str(tmp_path / "absent"),))
     monkeypatch.setattr(
         real_voices,
         "sources",
         lambda name: [
-            real_voices.installed_source(name, real_voices.INSTALLED_DIRS),
+            real_voices.installed_source(name, [tmp_path / "absent"]),
             real_voices.apt_source(name),
         ],
     )
@@ -169,7 +201,10 @@ def test_when_every_source_fails_the_error_says_how_to_get_the_files(tmp_path, m
     assert "apt-get download asterisk-core-sounds-en-wav" in message and "dpkg-deb -x" in message
     assert "pip install spokennumbers==1.0.0" in real_voices.hint("spokennumbers")
     found, missing = real_voices.load_all(root=tmp_path / "data")
-    assert found == {} and set(missing) == {"8 kHz", "16 kHz", "spokennumbers"}
+    assert found == {} and set(missing) == set(real_voices.SETS)
+    tuxpaint = real_voices.hint("tuxpaint-gb")
+    assert "apt-get download tuxpaint-stamps-default" in tuxpaint
+    assert "symbols/math/0_en_GB.ogg … 9_en_GB.ogg" in tuxpaint
 
 
 def test_g722_decoding_round_trip():
@@ -203,7 +238,9 @@ def test_real_sets_are_the_same_takes_at_two_rates(monkeypatch):
         narrow, rate8 = real_voices.read_samples(folders["8 kHz"] / wav)
         wide, rate16 = real_voices.read_samples(folders["16 kHz"] / g722)
         assert (rate8, rate16) == (8000, 16000) and abs(len(wide) - 2 * len(narrow)) <= 16
-    x2, y2, words2 = found["spokennumbers"]  # the second speaker: ten digits, no "oh"
-    assert x2.shape == (10, 16000) and words2 == list("0123456789")
-    np.testing.assert_array_equal(y2, np.arange(10))
-    np.testing.assert_allclose(np.abs(x2).max(axis=1), 0.5, atol=1e-4)
+    for name in ("spokennumbers", "tuxpaint-gb", "tuxpaint", "saytime"):  # the other speakers
+        x, y, words = found[name]
+        n = 11 if name == "saytime" else 10  # saytime has "oh" too
+        assert x.shape == (n, 16000) and words == list(real_voices.WORDS[:n])
+        np.testing.assert_array_equal(y, real_voices.LABELS[:n])
+        np.testing.assert_allclose(np.abs(x).max(axis=1), 0.5, atol=1e-4)
