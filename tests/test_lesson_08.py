@@ -280,9 +280,7 @@ def test_quick_run_and_the_saved_model_gives_the_same_figures(tmp_path, quick_da
         x = np.concatenate([x[:10] for x, _, _ in found.values()])
         y = np.concatenate([y[:10] for _, y, _ in found.values()])
         assert metrics["real_voice_clips"] == 10 * len(found)  # ten digits per set
-        speakers = {
-            real_voices.SETS[name].speaker for name in found
-        }  # Allison Smith's, the second's
+        speakers = {real_voices.SETS[name].speaker for name in found}  # Allison Smith's: 2 sets
         assert metrics["real_voice_speakers"] == len(speakers)
         said = audio_model.predict(model, x).argmax(axis=1)
         assert float((said == y).mean()) == metrics["real_voice_accuracy"]
