@@ -2,6 +2,7 @@
 
 import dataclasses
 import shutil
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -290,3 +291,14 @@ def test_quick_run_and_the_saved_model_gives_the_same_figures(tmp_path, quick_da
         headline = f"REAL VOICES: {metrics['real_voice_accuracy']:.0%} of {10 * len(found)} clips"
         assert headline in printed
         assert "PocketSphinx" in printed
+
+
+def test_the_prose_counts_the_real_voices_the_data_module_holds():
+    """The chapter's text states the real set's size; it must be the size of `real_voices.SETS`."""
+    source = (Path(__file__).parents[1] / "lessons" / "lesson_08_audio_spectrograms.py").read_text()
+    source = " ".join(line.removeprefix("#").strip() for line in source.splitlines())  # one line
+    clips, speakers = 10 * len(real_voices.SETS), {s.speaker for s in real_voices.SETS.values()}
+    said = ("no", "one", "two", "three", "four", "five", "six", "seven")[len(speakers)]
+    assert f"are {said} speakers" in source and f"spoken by {said} real people" in source
+    assert f"That is {clips} clips" in source and f"With {clips} real clips" in source
+    assert f"one mistake is {100 / clips:.1f} points" in source
