@@ -18,14 +18,15 @@ A set is one speaker's recordings at one rate, from one package:
   (its changelog credits him with them), ``0_en_GB.ogg`` … ``9_en_GB.ogg``, Ogg Vorbis at
   44.1 kHz, in Debian's ``tuxpaint-stamps-default``.
 - ``tuxpaint``: the same package's default English numbers, ``0.ogg`` … ``9.ogg`` at 11 kHz,
-  there since Tux Paint's first stamps (2002). Their speaker is not named. Every file carries a
-  steady background noise about 31 dB below its peak, as a microphone and a room leave, where a
-  synthesizer's output is silent between sounds; the course takes it for a recorded person, with
-  that caveat.
-- ``saytime``: the talking clock's words recorded for Debian's ``saytime`` by David C Dawson
-  (2004, its ``copyright`` file names him as their author; a steady noise floor about 36 dB below
-  the peak here too): ``0.au`` … ``9.au`` and ``oh.au``, headerless 8-bit μ-law at 8 kHz, which
-  is how the program plays them.
+  there since Tux Paint's first stamps (2002). Their speaker is not named. No file is ever
+  silent: its quietest 20 ms are still 25–40 dB below its peak, background noise of the kind a
+  microphone in a room picks up, where rule-based synthesizers such as eSpeak NG and Flite write
+  silence between sounds. The course takes it for a recorded person, with that caveat (weak
+  evidence: a synthetic clip could have had noise added).
+- ``saytime``: the talking clock's words for Debian's ``saytime``, whose ``copyright`` file
+  names David C Dawson (2004) as their author: ``0.au`` … ``9.au`` and ``oh.au``, headerless
+  8-bit μ-law at 8 kHz, which is how the program plays them. His "oh" is short (0.15 s) and
+  may be cut before its end.
 
 Looked at and not taken: the scores of the table-tennis game CannonSmash (``csmash-data``,
 ``zero.wav`` … ``nine.wav``): nothing names their speaker and their pauses are digital silence,
@@ -53,6 +54,7 @@ copyright 2004 David C Dawson.
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import sys
 import tempfile
@@ -68,7 +70,7 @@ from datasets import cache, debian_packages, spoken_digits
 WORDS = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "oh")
 LABELS = tuple(range(10)) + (0,)  # "oh" is read as the digit zero
 ALLISON = "Allison Smith (Asterisk prompts)"
-SECOND = "spokennumbers' speaker (a PyPI package)"
+SPOKENNUMBERS = "spokennumbers' speaker (a PyPI package)"
 ASTERISK = "usr/share/asterisk/sounds/en_US_f_Allison/digits"  # inside the .deb files
 TUXPAINT = "usr/share/tuxpaint/stamps/symbols/math"
 
@@ -112,7 +114,7 @@ SETS = {
         "spokennumbers==1.0.0",
         "wav",
         44100,
-        SECOND,
+        SPOKENNUMBERS,
         "spokennumbers/default",
     ),
     "tuxpaint-gb": RealSet(
@@ -234,18 +236,19 @@ def words_of(name: str) -> tuple[str, ...]:
 
 def hint(name: str) -> str:
     """How to get a set by hand, for when every source failed."""
-    recorded, files = SETS[name], files_of(name)
+    recorded = SETS[name]
+    files = "{" + ",".join(files_of(name)) + "}"  # a shell's brace expansion
     into = f"into {cache.data_root() / recorded.folder}/"
     if name == "spokennumbers":
         return (
             f"To fix it: `pip install {recorded.package}` (as `make setup` does), or copy "
-            f"{recorded.inside}/{files[0]} … {files[-1]} out of its wheel (a zip file) {into}; "
+            f"{recorded.inside}/{files} out of its wheel (a zip file) {into}; "
             "then run `make data` again."
         )
     return (
         f"To fix it: `apt-get download {recorded.package}` (run `apt-get update` first if it "
         f"is not found), then `dpkg-deb -x {recorded.package}_*.deb unpacked/` and copy "
-        f"unpacked/{recorded.inside}/{files[0]} … {files[-1]} {into}, or install the package; "
+        f"unpacked/{recorded.inside}/{files} {into}, or install the package; "
         "then run `make data` again."
     )
 
@@ -302,7 +305,7 @@ def apt_source(
 
 
 def installed_wheel_source() -> cache.Source:
-    """Copy the second speaker's files from the installed ``spokennumbers`` package.
+    """Copy the ``spokennumbers`` set's files from the installed ``spokennumbers`` package.
 
     The package is found, not imported: importing it imports ``pydub``, which warns when
     ffmpeg is missing, and nothing of its code is needed.
@@ -365,8 +368,14 @@ def ensure(name: str, root=None, force: bool = False, downloads: Path | None = N
 def prepare(root=None, force: bool = False) -> dict:
     """Fetch and verify every set; the info dict ``python -m datasets prepare`` prints."""
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as downloads:  # each package downloaded once
-        folders = [ensure(name, root, force, Path(downloads)) for name in SETS]
+    data = Path(root) if root else cache.data_root()
+    for debris in data.glob(".real_voices_downloads-*"):  # left by a killed run, an hour ago
+        if time.time() - debris.stat().st_mtime > 3600:  # (not another run's, going on now)
+            shutil.rmtree(debris, ignore_errors=True)
+    # the .debs go beside the caches they fill (a read-only cache needs none: the system's temp)
+    near = data if data.is_dir() and os.access(data, os.W_OK) else None
+    with tempfile.TemporaryDirectory(dir=near, prefix=".real_voices_downloads-") as downloads:
+        folders = [ensure(name, root, force, Path(downloads)) for name in SETS]  # each .deb once
     manifests = [cache.read_manifest(folder) or {} for folder in folders]
     return {
         "name": "real_voices",
@@ -382,19 +391,26 @@ def prepare(root=None, force: bool = False) -> dict:
 def read_samples(path: Path) -> tuple[np.ndarray, int]:
     """``(samples, sample rate)`` of one recording, on the scale of 16-bit integers: a 16-bit
     ``.wav`` (channels averaged), a 64 kbit/s ``.g722`` file, an Ogg Vorbis ``.ogg`` or a
-    μ-law ``.au`` (Sun's format, or headerless 8 kHz μ-law as saytime's files are)."""
-    if path.suffix == ".g722":
+    μ-law ``.au`` (Sun's format, or headerless 8 kHz μ-law as saytime's files are).
+
+    Raises ``ValueError`` naming the file if it cannot be decoded."""
+    suffix = path.suffix.lower()
+    if suffix == ".g722":
         import G722  # the `g722` wheel: ITU-T G.722 in C
 
         coded = path.read_bytes()
         return np.asarray(G722.G722(16000, 64000).decode(coded), np.int16), 16000
-    if path.suffix in (".ogg", ".au"):
+    if suffix in (".ogg", ".au"):
         import soundfile  # the `soundfile` wheel: libsndfile, with Vorbis and G.711 μ-law
 
         with path.open("rb") as f:
-            headerless = path.suffix == ".au" and f.read(4) != b".snd"
+            headerless = suffix == ".au" and f.read(4) != b".snd"  # Sun's header starts so
+        # a headerless file says nothing about itself: saytime plays its files as 8 kHz μ-law
         raw = {"samplerate": 8000, "channels": 1, "format": "RAW", "subtype": "ULAW"}
-        samples, rate = soundfile.read(path, always_2d=True, **(raw if headerless else {}))
+        try:
+            samples, rate = soundfile.read(path, always_2d=True, **(raw if headerless else {}))
+        except soundfile.SoundFileError as error:  # e.g. a libsndfile built without Vorbis
+            raise ValueError(f"{path}: cannot decode it ({error})") from error
         return samples.mean(axis=1) * 32768, rate
     return spoken_digits.read_wav(path)
 
@@ -408,7 +424,8 @@ def load(name: str, root=None):
     """
     folder = ensure(name, root)
     x = np.stack([spoken_digits.as_clip(*read_samples(folder / f)) for f in files_of(name)])
-    return x, np.array(LABELS[: len(x)], np.int32), list(words_of(name))
+    words = list(words_of(name))
+    return x, np.array([LABELS[WORDS.index(w)] for w in words], np.int32), words
 
 
 def load_all(root=None) -> tuple[dict, dict]:

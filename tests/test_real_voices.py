@@ -95,10 +95,12 @@ def test_apt_download_and_unpack_with_fake_tools(tmp_path, monkeypatch, name):
         real_voices.apt_source(name, apt_get=str(tmp_path / "none")).build(staging)
 
 
-def test_two_sets_from_one_package_download_it_once(tmp_path, monkeypatch):
+def test_prepare_downloads_a_package_shared_by_two_sets_once(tmp_path, monkeypatch):
     """Tux Paint's two speakers come in one 161 MB .deb: `prepare` fetches it once."""
     inside = real_voices.SETS["tuxpaint"].inside
-    for name in ("tuxpaint", "tuxpaint-gb"):
+    tuxpaint = {name: real_voices.SETS[name] for name in ("tuxpaint", "tuxpaint-gb")}
+    monkeypatch.setattr(real_voices, "SETS", tuxpaint)
+    for name in tuxpaint:
         _pin_to(monkeypatch, _fake_folder(tmp_path / "deb-content" / inside, name), name)
     apt = _script(
         tmp_path / "apt-get",
@@ -107,17 +109,21 @@ def test_two_sets_from_one_package_download_it_once(tmp_path, monkeypatch):
     dpkg = _script(
         tmp_path / "dpkg-deb", f'mkdir -p "$3" && cp -r "{tmp_path}/deb-content/." "$3"\n'
     )
-    downloads = tmp_path / "downloads"
-    downloads.mkdir()
-    for name in ("tuxpaint", "tuxpaint-gb"):
-        staging = tmp_path / f"staging-{name}"
-        staging.mkdir()
-        real_voices.apt_source(name, apt, dpkg, downloads).build(staging)
-        assert sorted(p.name for p in staging.iterdir()) == sorted(real_voices.files_of(name))
-    assert (tmp_path / "downloads.log").read_text() == "once\n"
+
+    def sources(name, downloads=None):  # the apt route alone, with the fakes, not skipped offline
+        route = real_voices.apt_source(name, apt, dpkg, downloads)
+        return [cache.Source(route.name, route.build)]
+
+    monkeypatch.setattr(real_voices, "sources", sources)
+    info = real_voices.prepare(root=tmp_path / "data")
+    assert info["clips"] == 20 and (tmp_path / "downloads.log").read_text() == "once\n"
+    assert not list((tmp_path / "data").glob(".real_voices_downloads-*"))  # removed after
+    for name, recorded in tuxpaint.items():
+        cached = {p.name for p in (tmp_path / "data" / recorded.folder).iterdir()}
+        assert set(real_voices.files_of(name)) | {cache.MANIFEST} <= cached
 
 
-SECOND_FILES = real_voices.files_of("spokennumbers")
+SPOKENNUMBERS_FILES = real_voices.files_of("spokennumbers")
 WHEEL_DIR = real_voices.SETS["spokennumbers"].inside  # the clips' folder in the wheel
 
 
@@ -133,7 +139,7 @@ def _stereo_wav(rate=44100, seconds=0.5):
 
 
 def test_pip_download_route_reads_the_clips_out_of_the_wheel(tmp_path, monkeypatch):
-    """The second speaker's online route, with a fake pip that leaves a made-up wheel."""
+    """The spokennumbers set's online route, with a fake pip that leaves a made-up wheel."""
     recording, _ = _stereo_wav()
     wheel = tmp_path / "spokennumbers-1.0.0-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as z:
@@ -149,7 +155,7 @@ def test_pip_download_route_reads_the_clips_out_of_the_wheel(tmp_path, monkeypat
     zipfile.ZipFile(wheel).extractall(unzipped)
     _pin_to(monkeypatch, unzipped / WHEEL_DIR, "spokennumbers")
     real_voices.pip_source([pip]).build(staging)
-    assert sorted(p.name for p in staging.iterdir()) == sorted(SECOND_FILES)
+    assert sorted(p.name for p in staging.iterdir()) == sorted(SPOKENNUMBERS_FILES)
     failing = _script(tmp_path / "pip-fails", "echo 'ERROR: No matching distribution' >&2; exit 1")
     with pytest.raises(RuntimeError, match="No matching distribution"):
         real_voices.pip_source([failing]).build(staging)
@@ -165,7 +171,7 @@ def test_installed_wheel_is_found_without_importing_it(tmp_path, monkeypatch):
     staging = tmp_path / "staging"
     staging.mkdir()
     real_voices.installed_wheel_source().build(staging)
-    assert sorted(p.name for p in staging.iterdir()) == sorted(SECOND_FILES)
+    assert sorted(p.name for p in staging.iterdir()) == sorted(SPOKENNUMBERS_FILES)
     assert "spokennumbers" not in sys.modules
 
 
@@ -199,6 +205,9 @@ def test_ogg_and_mu_law_recordings_are_decoded(tmp_path):
     samples, rate = real_voices.read_samples(tmp_path / "oh.au")
     assert rate == 8000
     np.testing.assert_array_equal(samples, [0, 32124, -32124, 0])
+    (tmp_path / "broken.ogg").write_bytes(b"OggS" + bytes(60))  # not a decodable stream
+    with pytest.raises(ValueError, match="broken.ogg: cannot decode it"):
+        real_voices.read_samples(tmp_path / "broken.ogg")
     # the same samples in a Sun .au file with its header
     soundfile.write(tmp_path / "sun.au", samples / 32768, 8000, format="AU", subtype="ULAW")
     again, rate = real_voices.read_samples(tmp_path / "sun.au")
@@ -226,7 +235,7 @@ def test_when_every_source_fails_the_error_says_how_to_get_the_files(tmp_path, m
     assert found == {} and set(missing) == set(real_voices.SETS)
     tuxpaint = real_voices.hint("tuxpaint-gb")
     assert "apt-get download tuxpaint-stamps-default" in tuxpaint
-    assert "symbols/math/0_en_GB.ogg … 9_en_GB.ogg" in tuxpaint
+    assert "symbols/math/{0_en_GB.ogg,1_en_GB.ogg," in tuxpaint  # a shell expands it
 
 
 def test_g722_decoding_round_trip():
@@ -266,3 +275,6 @@ def test_real_sets_are_the_same_takes_at_two_rates(monkeypatch):
         assert x.shape == (n, 16000) and words == list(real_voices.WORDS[:n])
         np.testing.assert_array_equal(y, real_voices.LABELS[:n])
         np.testing.assert_allclose(np.abs(x).max(axis=1), 0.5, atol=1e-4)
+    for name, recorded in real_voices.SETS.items():  # the rate the lesson prints is the files'
+        first = real_voices.ensure(name) / real_voices.files_of(name)[0]
+        assert real_voices.read_samples(first)[1] == recorded.rate
