@@ -21,8 +21,8 @@
 #   reverberation);
 # - an ablation that decides each choice on validation voices only (one of them a neural voice,
 #   Piper's, fine-tuned on a real man's recordings: the nearest to a person the course can
-#   have), each choice measured over two random starts, because one start's luck is as large as
-#   most choices' effects;
+#   have), each choice measured over three random starts, because one start's luck is as large
+#   as most choices' effects;
 # - test-time augmentation: one network hearing each clip at five vocal-tract lengths;
 # - how the result compares with PocketSphinx, a recognizer trained on real speakers.
 
@@ -299,25 +299,27 @@ common.show_source(SpecAugment.call)
 # normalization; Festival's `ked` added to the training set (on top of all the rest: one
 # more recorded speaker for whatever recipe the others gave); and, last, the pitch warp.
 #
-# Each row is trained twice, from two *starts* (a start is one training run from its own seed:
-# its own initial weights, data order and augmentations), and its figures are the means of the
-# two models. Why two: the same recipe trained again moves the validation score, as much as most
-# candidates do (beside each row: the row's score, the mean, which decides, then each model's
-# own, `per start`; the largest gap between two starts is printed under the table). And the row
-# kept as the best so far was kept *because* it scored high, so it tends to be a lucky start:
-# every later candidate would be measured against its luck (the winner's curse). A mean of two
-# shrinks both problems; it does not remove them. A gain smaller than the gap between a row's
-# two starts is weak evidence, and the rule keeps it all the same.
+# Each row is trained three times, from three *starts* (a start is one training run from its own
+# seed: its own initial weights, data order and augmentations; every row uses the same three
+# seeds), and its figures are the means of the three models. Why several: the same recipe
+# trained again moves the validation score, as much as most candidates do (beside each row: the
+# row's score, the mean, which decides, then each model's own, `per start`; the largest gap
+# between two starts of a row is printed under the table). And the row kept as the best so far
+# was kept *because* it scored high, so it tends to be a lucky start: every later candidate
+# would be measured against its luck (the winner's curse). A mean of three shrinks both problems
+# (its chance error is √3 ≈ 1.7 times smaller than one start's); it does not remove them. A
+# gain smaller than the gap between a row's starts is weak evidence, and the rule keeps it all
+# the same.
 #
 # The test and real columns are shown for every row but decide nothing. For the record only, the
 # verdicts under the table also give how each candidate moved the real-voice figure, and how
-# often it moved in the validation score's direction. With 60 real clips and two models per row,
-# one clip heard differently by one model moves a row by 0.8 points, so those moves are mostly
+# often it moved in the validation score's direction. With 60 real clips and three models per
+# row, one clip heard differently by one model moves a row by 0.6 points, so those moves are mostly
 # noise: agreement in most of them is weak evidence that the validation voices stand for the
-# real ones (and even a perfect stand-in would disagree sometimes). Training two models for
+# real ones (and even a perfect stand-in would disagree sometimes). Training three models for
 # every row does not fit a default run's time, so a default run prints the table recorded by
 # the last `--ablation` run (labelled so, with its command and its time); `--ablation` computes
-# it (20 to 60 minutes on 2 cores, by the machine), and the final model then uses the recipe
+# it (30 to 90 minutes on 2 cores, by the machine), and the final model then uses the recipe
 # this run chose.
 
 
@@ -356,7 +358,7 @@ if args.ablation:
         ablation_sets["real"] = (x_real, y_real)
     ablation_epochs = 1 if args.quick else args.epochs
     print(f"Ablation, {ablation_epochs} epochs per row:\n{audio_ablation.header()}")
-    starts = 1 if args.quick else 2
+    starts = 1 if args.quick else 3
     table = audio_ablation.run(train_recipe, ablation_sets, ablation_epochs, args.seed, starts)
     table["real_clips"] = len(x_real)  # what the real column measured
     command = "python -m lessons.lesson_08_audio_spectrograms --ablation" + (
@@ -381,7 +383,7 @@ else:
 if table is not None:
     gap, change = audio_ablation.largest_start_gap(table)
     if gap is not None:
-        print(f"   the two starts of one row differ by up to {gap:.2f} points ({change})")
+        print(f"   two starts of one row differ by up to {gap:.2f} points ({change})")
     print("\n".join(audio_ablation.verdicts(table)))
     recipe = audio_model.Recipe(**table["chosen"])
 else:

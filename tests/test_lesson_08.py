@@ -216,7 +216,7 @@ def test_the_recorded_ablation_is_of_the_current_candidates():
     for row in table["rows"]:
         assert {"validation", "validation_phone", "flite", "flite_phone"} <= row.keys()
         assert {"piper", "piper_phone"} <= row.keys()  # recorded with Piper's validation voice
-        assert len(row["per_start"]) == 2  # each row the mean of two random starts
+        assert len(row["per_start"]) == 3  # each row the mean of three random starts
     assert audio_ablation.row_of(table, chosen) is kept[-1]
     assert audio_ablation.row_of(table, audio_model.Recipe(telephone=0.9)) is None
 
@@ -305,7 +305,7 @@ def test_the_prose_counts_the_real_voices_the_data_module_holds():
     said = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")[speakers]
     assert f"are {said} speakers" in source and f"spoken by {said} real people" in source
     assert f"{said} real speakers to test on" in source  # section 1's heading
-    assert f"moves a row by {100 / (2 * clips):.1f} points" in source  # two models per row
+    assert f"moves a row by {100 / (3 * clips):.1f} points" in source  # three models per row
     assert f"That is {clips} clips" in source and f"With {clips} real clips" in source
     assert f"one mistake is {100 / clips:.1f} points" in source
 
