@@ -78,15 +78,13 @@ TUXPAINT = "usr/share/tuxpaint/stamps/symbols/math"
 class RealSet(NamedTuple):
     folder: str  # the cache folder, under data/
     package: str  # the Debian package, or the PyPI requirement, it comes in
-    extension: str
     rate: int  # the recording's sample rate
     speaker: str
     inside: str  # the clips' folder inside the package (a .deb's tree, or the wheel)
-    installed: tuple[str, ...] = ()  # where an installed copy keeps them
+    installed: tuple[str, ...] = ()  # where an installed copy keeps them, besides /<inside>
 
 
-ASTERISK_INSTALLED = (
-    f"/{ASTERISK}",
+ASTERISK_INSTALLED = (  # the usual links to Allison Smith's prompts
     "/usr/share/asterisk/sounds/en/digits",
     "/var/lib/asterisk/sounds/en/digits",
 )
@@ -94,7 +92,6 @@ SETS = {
     "8 kHz": RealSet(
         "real_voices_8k",
         "asterisk-core-sounds-en-wav",
-        "wav",
         8000,
         ALLISON,
         ASTERISK,
@@ -103,7 +100,6 @@ SETS = {
     "16 kHz": RealSet(
         "real_voices_16k",
         "asterisk-core-sounds-en-g722",
-        "g722",
         16000,
         ALLISON,
         ASTERISK,
@@ -112,7 +108,6 @@ SETS = {
     "spokennumbers": RealSet(
         "real_voices_spokennumbers",
         "spokennumbers==1.0.0",
-        "wav",
         44100,
         SPOKENNUMBERS,
         "spokennumbers/default",
@@ -120,29 +115,23 @@ SETS = {
     "tuxpaint-gb": RealSet(
         "real_voices_tuxpaint_gb",
         "tuxpaint-stamps-default",
-        "ogg",
         44100,
         "John Arundel (Tux Paint, British English)",
         TUXPAINT,
-        (f"/{TUXPAINT}",),
     ),
     "tuxpaint": RealSet(
         "real_voices_tuxpaint",
         "tuxpaint-stamps-default",
-        "ogg",
         11025,
         "Tux Paint's English speaker (unnamed)",
         TUXPAINT,
-        (f"/{TUXPAINT}",),
     ),
     "saytime": RealSet(
         "real_voices_saytime",
         "saytime",
-        "au",
         8000,
         "David C Dawson (saytime)",
         "usr/share/saytime",
-        ("/usr/share/saytime",),
     ),
 }
 SHA256 = {  # set: {file: sha256}, the files in word order (they define each set)
@@ -261,9 +250,11 @@ def _copy_verified(name: str, folder: Path, staging: Path) -> None:
 
 
 def installed_source(name: str, directories=None) -> cache.Source:
-    """Copy the files from an installed copy of the set's Debian package (by default from the
-    folders of ``SETS[name].installed``)."""
-    directories = SETS[name].installed if directories is None else directories
+    """Copy the files from an installed copy of the set's Debian package (by default from
+    ``/<inside>`` and the folders of ``SETS[name].installed``)."""
+    recorded = SETS[name]
+    if directories is None:
+        directories = (f"/{recorded.inside}", *recorded.installed)
 
     def build(staging: Path) -> None:
         for folder in map(Path, directories):
