@@ -148,13 +148,18 @@ def largest_start_gap(table: dict):
 
 
 def verdicts(table: dict) -> list[str]:
-    """One line per candidate: what it did to the validation score and, for the record only,
-    to the real voice; then how often the two moved the same way."""
+    """One line per candidate: what it did to the validation score (and in how many starts,
+    each against the best row's start of the same seed) and, for the record only, to the real
+    voice; then how often the two moved the same way."""
     lines, previous, same, moved = [], table["rows"][0], 0, 0
     for row in table["rows"][1:]:
         gain = score(row) - score(previous)
         verdict = "kept" if row["kept"] else "dropped"
         line = f"   {row['change']}: validation {100 * gain:+.3f} points → {verdict}"
+        pairs = list(zip(row.get("per_start", []), previous.get("per_start", [])))
+        if len(pairs) > 1:  # start k of both rows began from the same seed
+            wins = sum(score(mine) > score(theirs) for mine, theirs in pairs)
+            line += f"; higher in {wins} of {len(pairs)} starts"
         if "real" in row and "real" in previous:
             real_gain = row["real"] - previous["real"]
             line += f" (real voice {100 * real_gain:+.1f} points, not used)"

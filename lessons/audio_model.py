@@ -76,6 +76,19 @@ def make_front_end(recipe: Recipe = Recipe()) -> LogMelSpectrogram:
     return LogMelSpectrogram(**front_end_settings(recipe), name="log_mel")
 
 
+def initial_kernels(seed, count: int) -> list[dict]:
+    """``count`` layers' ``kernel_initializer`` arguments: Glorot-uniform, each layer from its
+    own seed drawn from ``seed`` (``None``: Keras's global generator, as a plain layer has).
+
+    So a model's starting weights depend on its seed alone, not on how many random numbers
+    were drawn before it was built: the ablation's rows can start from the same weights.
+    """
+    if seed is None:
+        return [{}] * count
+    seeds = np.random.SeedSequence(seed).generate_state(count)  # distinct, for every layer
+    return [dict(kernel_initializer=keras.initializers.GlorotUniform(int(s))) for s in seeds]
+
+
 def make_classifier(frames: int, bins: int, seed: int, recipe: Recipe = Recipe()):
     """Log-mel ``(frames, bins)`` → 10 logits: three convolutions, dropout, two dense layers.
 
@@ -85,6 +98,7 @@ def make_classifier(frames: int, bins: int, seed: int, recipe: Recipe = Recipe()
     CPU convolution is least efficient).
     """
     settings, perturb = front_end_settings(recipe), []
+    kernels = iter(initial_kernels(seed, 5))  # the five layers with weights, in order
     if recipe.pitch:  # its own seed: drawing the formant warp's factors again would tie the two
         pitch_seed = None if seed is None else seed + 1
         perturb.append(PitchWarp(recipe.pitch, settings["fmin"], settings["fmax"], seed=pitch_seed))
@@ -98,20 +112,20 @@ def make_classifier(frames: int, bins: int, seed: int, recipe: Recipe = Recipe()
         )
     return keras.Sequential(
         [keras.Input((frames, bins)), *perturb, keras.layers.Reshape((frames, bins, 1))]
-        + [layers.Conv2D(16, 3, strides=2, padding="same", activation="relu")]
+        + [layers.Conv2D(16, 3, strides=2, padding="same", activation="relu", **next(kernels))]
         + [
             layer
             for channels in (32, 64)
             for layer in (
-                layers.Conv2D(channels, 3, padding="same", activation="relu"),
+                layers.Conv2D(channels, 3, padding="same", activation="relu", **next(kernels)),
                 keras.layers.MaxPooling2D(2),
             )
         ]
         + [
             keras.layers.Flatten(),
             keras.layers.Dropout(0.3, seed=seed),
-            layers.Dense(128, activation="relu"),
-            layers.Dense(10),
+            layers.Dense(128, activation="relu", **next(kernels)),
+            layers.Dense(10, **next(kernels)),
         ],
         name="classifier",
     )

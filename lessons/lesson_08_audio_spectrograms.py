@@ -301,7 +301,10 @@ common.show_source(SpecAugment.call)
 #
 # Each row is trained three times, from three *starts* (a start is one training run from its own
 # seed: its own initial weights, data order and augmentations; every row uses the same three
-# seeds), and its figures are the means of the three models. Why several: the same recipe
+# seeds, and each layer's initial weights come from the seed alone — `initial_kernels` — so
+# start k of a candidate begins from the weights that start k of the best row began from; the
+# verdicts count in how many of the three the candidate scored higher), and its figures are
+# the means of the three models. Why several: the same recipe
 # trained again moves the validation score, as much as most candidates do (beside each row: the
 # row's score, the mean, which decides, then each model's own, `per start`; the largest gap
 # between two starts of a row is printed under the table). And the row kept as the best so far
@@ -411,7 +414,7 @@ metrics.update({f"recipe/{k}": v for k, v in dataclasses.asdict(recipe).items()}
 
 # %%
 epochs = 8 if args.quick else args.epochs
-keras.utils.set_random_seed(args.seed)  # the same model whether or not the ablation ran first
+keras.utils.set_random_seed(args.seed)  # TF's global seed, which tf.data's seeds combine with
 final_front = audio_model.make_front_end(recipe)
 val_features = (audio_model.features(x_val_all, final_front), y_val_all)
 model, history = train_recipe(recipe, epochs, args.seed, 0 if args.quick else 1, val_features)
@@ -460,8 +463,9 @@ for name, factors in candidates.items():
 use = max(scores, key=lambda name: (scores[name], name == "one pass"))  # a tie: the simpler
 twin = audio_ablation.row_of(table, recipe) if table and table["epochs"] == epochs else None
 twins = [] if twin is None else twin.get("per_start", [twin])  # the ablation's models of it
-for k, start in enumerate(twins, 1):  # for comparison, not candidates
-    label = f"(to compare: the ablation's model {k})"
+for k, start in enumerate(twins):  # for comparison, not candidates
+    same = " (this seed)" if table["seed"] + k == args.seed else ""  # this run's, trained again
+    label = f"(to compare: the ablation's model {k + 1}{same})"
     print(f"{label:42s}: validation score {audio_ablation.score(start):.2%}")
 print(f"→ the saved model uses: {use}")
 single = audio_model.end_to_end(final_front, classifier)  # for the one-pass comparisons below
@@ -587,8 +591,9 @@ if not unavailable:
 # voices only; the test voices and the real speakers
 # measure what came out. With 60 real clips by five speakers, one clip is 1.7 points: the real
 # figure says whether the model hears *these* voices, not how it would fare on a population;
-# the same recipe trained again from other random starts (the ablation's models of it) shows
-# how much of the figure is chance. The comparisons of this run:
+# the same recipe trained from three random starts (the ablation's models of it; the first
+# from this run's seed, so on the machine that recorded the table it is this run's model)
+# shows how much of the figure is chance. The comparisons of this run:
 
 # %%
 one_pass_note = f"; {metrics['test_accuracy/one_pass']:.1%} in one pass" if pooling else ""
@@ -605,16 +610,17 @@ if "real_voice_accuracy" in metrics:
         gap = metrics["real_voice_accuracy"] - sphinx
         line += f", PocketSphinx {sphinx:.0%} on the same clips ({gap:+.0%} for ours)"
     print(line)
-    # The ablation trained this recipe too, as long, from other random starts: how far apart?
+    # The ablation trained this recipe too, as long, from three random starts: how far apart?
     if twins and "real" in twins[0] and table.get("real_clips") != len(x_real):
         counted = table.get("real_clips", "?")
         print(f"(the ablation's real column counted {counted} clips, not this run's: not compared)")
     elif twins and "real" in twins[0]:
         reals = ", ".join(f"{t['real']:.0%}" for t in twins)
         tests = ", ".join(f"{t['test']:.1%}" for t in twins)
+        seeds = ", ".join(str(table["seed"] + k) for k in range(len(twins)))
         print(
-            f"the ablation's {len(twins)} models of the same recipe (seeds {args.seed} and up, "
-            f"initial weights unlike this run's; one pass): real voice {reals}; test voices {tests}"
+            f"the ablation's {len(twins)} models of the same recipe (seeds {seeds}; one pass): "
+            f"real voice {reals}; test voices {tests}"
         )
 metrics = common.finish(args, metrics)
 

@@ -69,6 +69,57 @@ def test_classifier_shapes_and_spec_augment_only_in_training(spec_augment):
     assert (masked == 0).any() == spec_augment and not (features.numpy() == 0).any()
 
 
+def test_a_classifiers_starting_weights_depend_on_its_seed_alone(tmp_path):
+    """The ablation's rows share seeds: start k of every row must begin from the same weights,
+    however many random numbers the rows before it drew from Keras's global generator."""
+
+    def weights(seed):
+        return [w.numpy() for w in audio_model.make_classifier(98, 40, seed).weights]
+
+    first = weights(42)
+    keras.random.normal((1000,))  # draws from the global generator between the two builds
+    keras.utils.set_random_seed(7)
+    again, other = weights(42), weights(43)
+    assert len(first) == 10  # five kernels, five biases
+    for a, b, c in zip(first, again, other):
+        np.testing.assert_array_equal(a, b)
+        assert a.std() == 0 or not np.allclose(a, c)  # biases start at 0 for every seed
+    kernels = [w for w in first if w.ndim > 1]
+    assert all(k.std() > 0 for k in kernels)
+    assert len({round(float(k.ravel()[0]), 6) for k in kernels}) == 5  # no two layers alike
+    # Glorot-uniform: limit sqrt(6 / (fan_in + fan_out)); the last layer, 128 → 10
+    assert np.abs(kernels[-1]).max() <= np.sqrt(6 / (128 + 10))
+    classifier = audio_model.make_classifier(98, 40, 42)  # the seeded initializers round-trip
+    classifier.save(tmp_path / "c.keras")
+    reloaded = keras.saving.load_model(tmp_path / "c.keras", safe_mode=True)
+    for a, b in zip(first, reloaded.weights):
+        np.testing.assert_array_equal(a, b.numpy())
+
+
+def test_one_seed_trains_one_model_with_or_without_validation_and_global_draws():
+    """So the final run, with the seed of the ablation's first start, retrains that start's model
+    (validating each epoch draws nothing)."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 0.1, (24, spoken_digits.CLIP_SAMPLES)).astype(np.float32)
+    y = np.arange(24) % 10
+    recipe = audio_model.Recipe(equalize_db=6.0, warp=0.1)
+
+    def trained(seed, validation=None):
+        front = audio_model.make_front_end(recipe)
+        data = audio_model.training_data(x, y, front, recipe, batch_size=8, seed=seed)
+        classifier = audio_model.make_classifier(98, 40, seed, recipe)
+        audio_model.train(classifier, data, 2, validation, verbose=0)
+        return [w.numpy() for w in classifier.weights], front
+
+    first, front = trained(5)
+    keras.random.normal((100,))
+    again, _ = trained(5, validation=(audio_model.features(x[:8], front), y[:8]))
+    other, _ = trained(6)
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.allclose(first[0], other[0])
+
+
 def test_recipe_pitch_warps_the_harmonics_with_its_own_draws_before_the_formants():
     recipe = audio_model.Recipe(max_hz=4000.0, warp=0.1, pitch=0.2)
     classifier = audio_model.make_classifier(98, 40, seed=7, recipe=recipe)
@@ -199,6 +250,9 @@ def test_each_row_is_the_mean_of_its_starts_so_one_lucky_start_does_not_decide()
     assert [r["validation"] for r in row["per_start"]] == [0.77, 0.71]  # seeds 1 and 2
     assert row["validation"] == pytest.approx(0.74)  # < 0.75, the Flite row
     assert "(score 74.00%; per start: 77.00%, 71.00%)" in audio_ablation.format_row(row)
+    # each start against the best row's start of the same seed: 77 > 75, 71 < 75
+    assert "→ dropped; higher in 1 of 2 starts" in audio_ablation.verdicts(two)[1]
+    assert "starts" not in audio_ablation.verdicts(one)[1]  # one start: nothing to pair
 
 
 def test_the_recorded_ablation_is_of_the_current_candidates():
