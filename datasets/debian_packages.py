@@ -32,20 +32,45 @@ def check_tools(*tools: str) -> None:
             raise FileNotFoundError(f"{tool} is not installed (it comes with Debian/Ubuntu)")
 
 
+def unpack(
+    package: str,
+    work: Path,
+    sha256: str | None = None,
+    downloads: Path | None = None,
+    apt_get: str = "apt-get",
+    dpkg_deb: str = "dpkg-deb",
+) -> Path:
+    """Download ``package``'s ``.deb``, check it against ``sha256`` (if given), unpack it into
+    ``work/unpacked``; return that folder.
+
+    The ``.deb`` goes into ``downloads`` (default: ``work``); one already there is used as it
+    is, so two data sets cut from one package download it once. Without ``sha256`` only the
+    files taken out of the package are pinned (by the caller): for a package Debian revises
+    while the files a course needs stay the same.
+    """
+    check_tools(apt_get, dpkg_deb)
+    folder = Path(work) if downloads is None else Path(downloads)
+    debs = sorted(folder.glob(f"{package}_*.deb"))
+    if not debs:
+        run_tool([apt_get, "download", package], folder)
+        debs = sorted(folder.glob(f"{package}_*.deb"))
+    if not debs:
+        raise FileNotFoundError(f"apt-get download {package} left no .deb file")
+    if sha256 is not None:
+        cache.verify_file(debs[-1], sha256)  # ChecksumError names the file
+    unpacked = Path(work) / "unpacked"
+    run_tool([dpkg_deb, "-x", str(debs[-1]), str(unpacked)], work)
+    return unpacked
+
+
 def unpack_verified(
     packages: dict[str, str], work: Path, apt_get: str = "apt-get", dpkg_deb: str = "dpkg-deb"
 ) -> Path:
     """Download each of ``packages`` (``{name: sha256 of its .deb}``) into ``work``, verify it,
     unpack it into ``work/unpacked``; return that folder."""
-    check_tools(apt_get, dpkg_deb)
     unpacked = Path(work) / "unpacked"
     for package, sha256 in packages.items():
-        run_tool([apt_get, "download", package], work)
-        debs = sorted(Path(work).glob(f"{package}_*.deb"))
-        if not debs:
-            raise FileNotFoundError(f"apt-get download {package} left no .deb file")
-        cache.verify_file(debs[-1], sha256)  # ChecksumError names the file
-        run_tool([dpkg_deb, "-x", str(debs[-1]), str(unpacked)], work)
+        unpacked = unpack(package, work, sha256, apt_get=apt_get, dpkg_deb=dpkg_deb)
     return unpacked
 
 

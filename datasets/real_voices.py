@@ -278,17 +278,11 @@ def apt_source(
     package = SETS[name].package
 
     def build(staging: Path) -> None:
-        debian_packages.check_tools(apt_get, dpkg_deb)
         with tempfile.TemporaryDirectory(dir=staging) as work:
-            keep = Path(work) if downloads is None else downloads
-            debs = sorted(keep.glob(f"{package}_*.deb"))
-            if not debs:
-                debian_packages.run_tool([apt_get, "download", package], cwd=keep)
-                debs = sorted(keep.glob(f"{package}_*.deb"))
-            if not debs:
-                raise FileNotFoundError(f"apt-get download {package} left no .deb file")
-            unpacked = Path(work) / "unpacked"
-            debian_packages.run_tool([dpkg_deb, "-x", str(debs[-1]), str(unpacked)], cwd=work)
+            # no pin on the .deb: Debian revises these packages; the files taken out are pinned
+            unpacked = debian_packages.unpack(
+                package, Path(work), downloads=downloads, apt_get=apt_get, dpkg_deb=dpkg_deb
+            )
             _copy_verified(name, unpacked / SETS[name].inside, staging)
 
     # online: apt-get reaches Debian's archive (skipped when COURSE_OFFLINE=1, as in the tests)
