@@ -2,8 +2,9 @@
 
 ``apt-get download`` writes a package's ``.deb`` file into the current folder and
 ``dpkg-deb -x`` unpacks its files into another: neither installs anything, so neither needs
-root. Every ``.deb`` is checked against a pinned sha256 *before* it is unpacked, so a changed
-package is refused by name instead of silently giving other data.
+root. A ``.deb`` given a pinned sha256 is checked *before* it is unpacked, so a changed
+package is refused by name instead of silently giving other data; one given none (a package
+Debian revises) must have the files taken out of it pinned instead, as ``real_voices`` does.
 """
 
 from __future__ import annotations

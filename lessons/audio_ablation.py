@@ -1,12 +1,13 @@
 """Lesson 08's ablation: which training choices make the model transfer, decided on validation.
 
-Greedy forward selection: start from the baseline recipe; try each candidate on top of the
-best recipe so far; keep it if the **validation** score, averaged over models trained from two
-random starts, goes up. The score weighs the three synthesizers' validation voices equally
-(eSpeak NG's variants, Flite's ``rms`` and Piper's ``joe``; each clean and through simulated
-phone lines): the voices to be recognized in the end are unlike any of them, so a choice must
-carry across every kind of voice, not only the one with more clips. The test voices and the
-real recordings are measured for every row but never decide anything.
+Greedy forward selection: start from the baseline recipe; try each candidate on top of the best
+recipe so far; keep it if the **validation** score, averaged over models trained from several
+random starts (three in the lesson; start k of every row from the same seed), goes up. The score
+weighs the three synthesizers' validation voices equally (eSpeak NG's variants, Flite's ``rms``
+and Piper's ``joe``; each clean and through simulated phone lines): the voices to be recognized
+in the end are unlike any of them, so a choice must carry across every kind of voice, not only
+the one with more clips. The test voices and the real recordings are measured for every row but
+never decide anything.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def accuracies(model, sets: dict) -> dict:
     }
 
 
-def run(train_row, sets: dict, epochs: int, seed: int, starts: int = 2, log=print) -> dict:
+def run(train_row, sets: dict, epochs: int, seed: int, starts: int = 3, log=print) -> dict:
     """Train each row's recipe from ``starts`` random starts; ``sets`` maps a name to ``(x, y)``;
     returns the table, each row's accuracies the mean over its starts (each start's in
     ``per_start``).
@@ -156,7 +157,7 @@ def verdicts(table: dict) -> list[str]:
         gain = score(row) - score(previous)
         verdict = "kept" if row["kept"] else "dropped"
         line = f"   {row['change']}: validation {100 * gain:+.3f} points → {verdict}"
-        pairs = list(zip(row.get("per_start", []), previous.get("per_start", [])))
+        pairs = list(zip(row.get("per_start", []), previous.get("per_start", []), strict=True))
         if len(pairs) > 1:  # start k of both rows began from the same seed
             wins = sum(score(mine) > score(theirs) for mine, theirs in pairs)
             line += f"; higher in {wins} of {len(pairs)} starts"

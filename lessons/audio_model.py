@@ -76,17 +76,23 @@ def make_front_end(recipe: Recipe = Recipe()) -> LogMelSpectrogram:
     return LogMelSpectrogram(**front_end_settings(recipe), name="log_mel")
 
 
-def initial_kernels(seed, count: int) -> list[dict]:
-    """``count`` layers' ``kernel_initializer`` arguments: Glorot-uniform, each layer from its
-    own seed drawn from ``seed`` (``None``: Keras's global generator, as a plain layer has).
+# The random streams of one training run; `seeds_for` draws a seed for each.
+KERNELS = ("conv 1", "conv 2", "conv 3", "dense 1", "dense 2")  # the layers with weights
+STREAMS = KERNELS + ("dropout", "spec augment", "formant warp", "pitch warp", "data", "channel")
 
-    So a model's starting weights depend on its seed alone, not on how many random numbers
-    were drawn before it was built: the ablation's rows can start from the same weights.
+
+def seeds_for(seed: int) -> dict[str, int]:
+    """``{stream: seed}`` for every one of :data:`STREAMS`, all drawn from ``seed``.
+
+    NumPy's ``SeedSequence`` hashes ``seed``, so no two streams share their random numbers
+    (one seed in two layers would draw the same numbers: a wider time mask wherever the
+    formants move more) and seed 43's streams are not seed 42's shifted by one. A model's
+    initial weights and random draws then depend on its seed alone, not on how many random
+    numbers were drawn before it was built: start k of every ablation row begins from the
+    same weights.
     """
-    if seed is None:
-        return [{}] * count
-    seeds = np.random.SeedSequence(seed).generate_state(count)  # distinct, for every layer
-    return [dict(kernel_initializer=keras.initializers.GlorotUniform(int(s))) for s in seeds]
+    values = np.random.SeedSequence(seed).generate_state(len(STREAMS))
+    return {stream: int(value) for stream, value in zip(STREAMS, values, strict=True)}
 
 
 def make_classifier(frames: int, bins: int, seed: int, recipe: Recipe = Recipe()):
@@ -98,16 +104,28 @@ def make_classifier(frames: int, bins: int, seed: int, recipe: Recipe = Recipe()
     CPU convolution is least efficient).
     """
     settings, perturb = front_end_settings(recipe), []
-    kernels = iter(initial_kernels(seed, 5))  # the five layers with weights, in order
-    if recipe.pitch:  # its own seed: drawing the formant warp's factors again would tie the two
-        pitch_seed = None if seed is None else seed + 1
-        perturb.append(PitchWarp(recipe.pitch, settings["fmin"], settings["fmax"], seed=pitch_seed))
+    seeds = seeds_for(seed)
+    kernels = iter(  # Glorot-uniform, each weighted layer from its own seed
+        dict(kernel_initializer=keras.initializers.GlorotUniform(seeds[name])) for name in KERNELS
+    )
+    if recipe.pitch:
+        perturb.append(
+            PitchWarp(recipe.pitch, settings["fmin"], settings["fmax"], seed=seeds["pitch warp"])
+        )
     if recipe.warp:
-        perturb.append(FrequencyWarp(recipe.warp, settings["fmin"], settings["fmax"], seed=seed))
+        perturb.append(
+            FrequencyWarp(
+                recipe.warp, settings["fmin"], settings["fmax"], seed=seeds["formant warp"]
+            )
+        )
     if recipe.spec_augment:
         perturb.append(
             SpecAugment(
-                time_masks=2, time_mask_width=10, freq_masks=2, freq_mask_width=6, seed=seed
+                time_masks=2,
+                time_mask_width=10,
+                freq_masks=2,
+                freq_mask_width=6,
+                seed=seeds["spec augment"],
             )
         )
     return keras.Sequential(
@@ -123,7 +141,7 @@ def make_classifier(frames: int, bins: int, seed: int, recipe: Recipe = Recipe()
         ]
         + [
             keras.layers.Flatten(),
-            keras.layers.Dropout(0.3, seed=seed),
+            keras.layers.Dropout(0.3, seed=seeds["dropout"]),
             layers.Dense(128, activation="relu", **next(kernels)),
             layers.Dense(10, **next(kernels)),
         ],
@@ -213,14 +231,18 @@ def load_piper(quick: bool = False):
 def training_data(x, y, front_end, recipe: Recipe, batch_size: int, seed: int):
     """Shuffled, augmented waveform batches (speed, shift, gain, noise, then the recipe's
     channels), turned into log-mel batches on the fly: new perturbations every epoch."""
-    waves = spoken_digits.pipeline(x, y, batch_size, shuffle=True, seed=seed, augment_data=True)
+    seeds = seeds_for(seed)  # "data": the order and the waveform augmentations
+    waves = spoken_digits.pipeline(
+        x, y, batch_size, shuffle=True, seed=seeds["data"], augment_data=True
+    )
     if recipe.telephone or recipe.equalize_db or recipe.reverb:
-        randoms = tf.data.Dataset.random(seed=seed + 1, rerandomize_each_iteration=True).batch(2)
+        randoms = tf.data.Dataset.random(seed=seeds["channel"], rerandomize_each_iteration=True)
+        randoms = randoms.batch(2)
 
-        def channel(batch, seeds):
+        def channel(batch, pair):
             wave, label = batch
             return spoken_digits.simulate_channel(
-                wave, seeds, recipe.telephone, recipe.equalize_db, recipe.reverb
+                wave, pair, recipe.telephone, recipe.equalize_db, recipe.reverb
             ), label
 
         waves = tf.data.Dataset.zip(waves, randoms).map(

@@ -301,10 +301,11 @@ common.show_source(SpecAugment.call)
 #
 # Each row is trained three times, from three *starts* (a start is one training run from its own
 # seed: its own initial weights, data order and augmentations; every row uses the same three
-# seeds, and each layer's initial weights come from the seed alone — `initial_kernels` — so
-# start k of a candidate begins from the weights that start k of the best row began from; the
-# verdicts count in how many of the three the candidate scored higher), and its figures are
-# the means of the three models. Why several: the same recipe
+# seeds, and every random stream of a start — each layer's initial weights, dropout, each
+# augmentation — gets its own seed drawn from the start's, `audio_model.seeds_for`, so start k
+# of a candidate begins from the weights start k of the best row began from; the verdicts
+# count in how many of the three the candidate scored higher), and its figures are the means
+# of the three models. Why several: the same recipe
 # trained again moves the validation score, as much as most candidates do (beside each row: the
 # row's score, the mean, which decides, then each model's own, `per start`; the largest gap
 # between two starts of a row is printed under the table). And the row kept as the best so far
@@ -464,7 +465,7 @@ use = max(scores, key=lambda name: (scores[name], name == "one pass"))  # a tie:
 twin = audio_ablation.row_of(table, recipe) if table and table["epochs"] == epochs else None
 twins = [] if twin is None else twin.get("per_start", [twin])  # the ablation's models of it
 for k, start in enumerate(twins):  # for comparison, not candidates
-    same = " (this seed)" if table["seed"] + k == args.seed else ""  # this run's, trained again
+    same = " (this seed)" if k == 0 and table["seed"] == args.seed else ""  # this run, again
     label = f"(to compare: the ablation's model {k + 1}{same})"
     print(f"{label:42s}: validation score {audio_ablation.score(start):.2%}")
 print(f"→ the saved model uses: {use}")
@@ -592,8 +593,9 @@ if not unavailable:
 # measure what came out. With 60 real clips by five speakers, one clip is 1.7 points: the real
 # figure says whether the model hears *these* voices, not how it would fare on a population;
 # the same recipe trained from three random starts (the ablation's models of it; the first
-# from this run's seed, so on the machine that recorded the table it is this run's model)
-# shows how much of the figure is chance. The comparisons of this run:
+# from this run's seed, so with the default options, on the machine that recorded the table,
+# it is this run's network heard in one pass) shows how much of the figure is chance. The
+# comparisons of this run:
 
 # %%
 one_pass_note = f"; {metrics['test_accuracy/one_pass']:.1%} in one pass" if pooling else ""

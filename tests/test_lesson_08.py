@@ -1,6 +1,7 @@
 """Lesson 08 (audio): its helpers, the ablation's rule, and the chapter run in --quick mode."""
 
 import dataclasses
+import random
 import shutil
 from pathlib import Path
 
@@ -77,23 +78,38 @@ def test_a_classifiers_starting_weights_depend_on_its_seed_alone(tmp_path):
         return [w.numpy() for w in audio_model.make_classifier(98, 40, seed).weights]
 
     first = weights(42)
-    keras.random.normal((1000,))  # draws from the global generator between the two builds
-    keras.utils.set_random_seed(7)
+    random.random()  # an unseeded Keras initializer takes its seed from Python's generator
+    keras.random.normal((1000,))  # and Keras's global generator: draw from both in between
     again, other = weights(42), weights(43)
     assert len(first) == 10  # five kernels, five biases
-    for a, b, c in zip(first, again, other):
+    for a, b, c in zip(first, again, other, strict=True):
         np.testing.assert_array_equal(a, b)
         assert a.std() == 0 or not np.allclose(a, c)  # biases start at 0 for every seed
     kernels = [w for w in first if w.ndim > 1]
-    assert all(k.std() > 0 for k in kernels)
-    assert len({round(float(k.ravel()[0]), 6) for k in kernels}) == 5  # no two layers alike
-    # Glorot-uniform: limit sqrt(6 / (fan_in + fan_out)); the last layer, 128 → 10
-    assert np.abs(kernels[-1]).max() <= np.sqrt(6 / (128 + 10))
+    # Glorot-uniform: U(−limit, limit), limit = sqrt(6 / (fan_in + fan_out))
+    fans = [(np.prod(k.shape[:-1]), np.prod(k.shape[:-2]) * k.shape[-1]) for k in kernels]
+    limits = [np.sqrt(6 / (fan_in + fan_out)) for fan_in, fan_out in fans]
+    assert all(np.abs(k).max() <= limit for k, limit in zip(kernels, limits, strict=True))
+    # one seed in every layer would give the same uniform draws, scaled by each layer's limit
+    unit = [k.ravel()[:8] / limit for k, limit in zip(kernels, limits, strict=True)]
+    assert all(not np.allclose(a, b) for i, a in enumerate(unit) for b in unit[i + 1 :])
     classifier = audio_model.make_classifier(98, 40, 42)  # the seeded initializers round-trip
     classifier.save(tmp_path / "c.keras")
     reloaded = keras.saving.load_model(tmp_path / "c.keras", safe_mode=True)
-    for a, b in zip(first, reloaded.weights):
+    for a, b in zip(first, reloaded.weights, strict=True):
         np.testing.assert_array_equal(a, b.numpy())
+
+
+def test_every_random_stream_of_a_run_has_its_own_seed():
+    seeds = audio_model.seeds_for(42)
+    assert list(seeds) == list(audio_model.STREAMS) and len(set(seeds.values())) == len(seeds)
+    assert not set(seeds.values()) & set(audio_model.seeds_for(43).values())  # not shifted by one
+    assert audio_model.seeds_for(42) == seeds  # and the same every time
+    classifier = audio_model.make_classifier(98, 40, 42, audio_model.Recipe(warp=0.1, pitch=0.2))
+    drawn = [layer.seed for layer in classifier.layers if hasattr(layer, "seed")]
+    assert sorted(drawn) == sorted(
+        seeds[s] for s in ("dropout", "spec augment", "formant warp", "pitch warp")
+    )
 
 
 def test_one_seed_trains_one_model_with_or_without_validation_and_global_draws():
@@ -112,6 +128,7 @@ def test_one_seed_trains_one_model_with_or_without_validation_and_global_draws()
         return [w.numpy() for w in classifier.weights], front
 
     first, front = trained(5)
+    random.random()
     keras.random.normal((100,))
     again, _ = trained(5, validation=(audio_model.features(x[:8], front), y[:8]))
     other, _ = trained(6)
@@ -125,7 +142,9 @@ def test_recipe_pitch_warps_the_harmonics_with_its_own_draws_before_the_formants
     classifier = audio_model.make_classifier(98, 40, seed=7, recipe=recipe)
     pitch, formants = classifier.layers[:2]
     assert isinstance(pitch, PitchWarp) and (pitch.fmax, pitch.max_warp) == (4000.0, 0.2)
-    assert type(formants) is FrequencyWarp and formants.seed == 7 and pitch.seed == 8
+    seeds = audio_model.seeds_for(7)
+    assert type(formants) is FrequencyWarp and formants.seed == seeds["formant warp"]
+    assert pitch.seed == seeds["pitch warp"] != formants.seed
     # different seeds: the same one would draw the same factors, moving pitch and formants as one
     features = np.random.default_rng(1).normal(size=(4, 98, 40)).astype(np.float32)
     assert not np.allclose(pitch(features, training=True), features)
@@ -212,7 +231,7 @@ def test_ablation_keeps_what_helps_on_validation_and_ignores_the_real_voices():
     # + pitch (+2)
     kept = [True, True, False, True, False, True, False, True, False, True]
     assert [row["kept"] for row in table["rows"]] == kept
-    assert [row["real"] for row in table["rows"]] == [0.1] * 6 + [1.0, 0.1, 0.1, 0.1]
+    assert [row["real"] for row in table["rows"]] == pytest.approx([0.1] * 6 + [1.0, 0.1, 0.1, 0.1])
     chosen = audio_model.Recipe(flite=True, telephone=0.5, warp=0.1, normalize="channel", pitch=0.2)
     assert table["chosen"] == dataclasses.asdict(chosen)  # every other field at its default
     assert len(lines) == 10 and " dropped (score" in lines[2] and " kept (score" in lines[7]
