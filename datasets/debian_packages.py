@@ -64,17 +64,6 @@ def unpack(
     return unpacked
 
 
-def unpack_verified(
-    packages: dict[str, str], work: Path, apt_get: str = "apt-get", dpkg_deb: str = "dpkg-deb"
-) -> Path:
-    """Download each of ``packages`` (``{name: sha256 of its .deb}``) into ``work``, verify it,
-    unpack it into ``work/unpacked``; return that folder."""
-    unpacked = Path(work) / "unpacked"
-    for package, sha256 in packages.items():
-        unpacked = unpack(package, work, sha256, apt_get=apt_get, dpkg_deb=dpkg_deb)
-    return unpacked
-
-
 def program_source(program: str, write: Callable[[str, Path], object]) -> cache.Source:
     """A source that finds ``program`` on the PATH and calls ``write(its path, staging)``."""
 
@@ -88,18 +77,23 @@ def program_source(program: str, write: Callable[[str, Path], object]) -> cache.
 
 
 def unpacked_source(
-    packages: dict[str, str],
+    packages: dict[str, str | None],
     label: str,
     write: Callable[[Path, Path], object],
     apt_get: str = "apt-get",
     dpkg_deb: str = "dpkg-deb",
+    downloads: Path | None = None,
 ) -> cache.Source:
-    """A source that unpacks ``packages`` (:func:`unpack_verified`) into a temporary folder and
+    """A source that unpacks ``packages`` (``{name: sha256 of its .deb, or None}``, each by
+    :func:`unpack`, ``.deb`` files into ``downloads`` if given) into one temporary folder and
     calls ``write(the unpacked root, staging)``; ``label`` names them in the source's name."""
 
     def build(staging: Path) -> None:
         with tempfile.TemporaryDirectory(dir=staging) as work:
-            write(unpack_verified(packages, Path(work), apt_get, dpkg_deb), staging)
+            unpacked = Path(work) / "unpacked"
+            for package, sha256 in packages.items():
+                unpack(package, Path(work), sha256, downloads, apt_get, dpkg_deb)
+            write(unpacked, staging)
 
     # online: apt-get reaches Debian's archive (skipped when COURSE_OFFLINE=1, as in the tests)
     return cache.Source(f"apt-get download {label} + dpkg-deb -x", build, online=True)

@@ -275,18 +275,15 @@ def apt_source(
     pass fakes). With ``downloads``, the ``.deb`` is kept there and used again by the next set
     from the same package (Tux Paint's two speakers share one 161 MB package).
     """
-    package = SETS[name].package
+    inside = SETS[name].inside
 
-    def build(staging: Path) -> None:
-        with tempfile.TemporaryDirectory(dir=staging) as work:
-            # no pin on the .deb: Debian revises these packages; the files taken out are pinned
-            unpacked = debian_packages.unpack(
-                package, Path(work), downloads=downloads, apt_get=apt_get, dpkg_deb=dpkg_deb
-            )
-            _copy_verified(name, unpacked / SETS[name].inside, staging)
+    def write(unpacked: Path, staging: Path) -> None:
+        _copy_verified(name, unpacked / inside, staging)
 
-    # online: apt-get reaches Debian's archive (skipped when COURSE_OFFLINE=1, as in the tests)
-    return cache.Source(f"apt-get download {package} + dpkg-deb -x", build, online=True)
+    package = SETS[name].package  # no pin on the .deb (Debian revises it): its files are pinned
+    return debian_packages.unpacked_source(
+        {package: None}, package, write, apt_get, dpkg_deb, downloads
+    )
 
 
 def installed_wheel_source() -> cache.Source:
