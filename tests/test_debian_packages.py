@@ -61,3 +61,49 @@ def test_a_download_that_leaves_nothing_or_a_missing_tool_is_named(tmp_path, fak
         debian_packages.unpack(
             "saytime", tmp_path, apt_get=str(failing), dpkg_deb=tools["dpkg_deb"]
         )
+
+
+def test_other_components_are_listed_in_a_private_apt_state_of_the_systems_archives(tmp_path):
+    etc = tmp_path / "etc"
+    (etc / "sources.list.d").mkdir(parents=True)
+    (etc / "sources.list.d/debian.sources").write_text(
+        "Types: deb\n# a comment\nURIs: http://archive.example/debian\n"
+        "Suites: bookworm bookworm-updates\nComponents: main\nSigned-By: /k.gpg\n\n"
+        "Types: deb-src\nURIs: http://archive.example/debian\nSuites: bookworm\n"
+        "Components: main\n"
+    )
+    (etc / "sources.list").write_text(
+        "deb [arch=amd64,arm64 signed-by=/s.gpg check-date=no] http://other.example/debian-security"
+        " bookworm-security main # x\n"
+    )
+    log = tmp_path / "apt.log"
+    apt = script(tmp_path / "apt-get", f'#!/bin/sh\necho "$@" >> "{log}"\n')
+    work = tmp_path / "work"
+    options = debian_packages.archive_options(("main", "non-free"), work, str(apt), etc)
+    listed = (work / "parts/archive.sources").read_text()
+    assert listed == (
+        "Types: deb\nURIs: http://archive.example/debian\nSuites: bookworm bookworm-updates\n"
+        "Signed-By: /k.gpg\nComponents: main non-free\n\n"  # the source-only stanza is left out
+        "Types: deb\nURIs: http://other.example/debian-security\nSuites: bookworm-security\n"
+        "Architectures: amd64 arm64\nSigned-By: /s.gpg\n"  # the key is kept, check-date is not
+        "Components: main non-free\n"
+    )
+    assert log.read_text().split() == ["update", *options]  # the system's lists are untouched
+    assert (
+        f"Dir::State::Lists={work}/lists" in options and "Dir::Etc::SourceList=/dev/null" in options
+    )
+    # a download then goes through the same options
+    dpkg = script(tmp_path / "dpkg-deb", '#!/bin/sh\nmkdir -p "$3"\n')
+    debs = tmp_path / "debs"
+    debs.mkdir()
+    (debs / "mbrola_1_amd64.deb").write_bytes(DEB)  # already there: no second download
+    debian_packages.unpack("mbrola", work, None, debs, str(apt), str(dpkg), options)
+    apt_download = script(
+        tmp_path / "apt-dl", f'#!/bin/sh\necho "$@" >> "{log}"\ntouch "$2_1_all.deb"\n'
+    )
+    debian_packages.unpack("mbrola-us1", work, None, None, str(apt_download), str(dpkg), options)
+    assert log.read_text().splitlines()[-1].split() == ["download", "mbrola-us1", *options]
+    empty = tmp_path / "empty"
+    (empty / "sources.list.d").mkdir(parents=True)
+    with pytest.raises(FileNotFoundError, match="apt lists no Debian archive in .*empty"):
+        debian_packages.archive_options(("non-free",), work, str(apt), empty)
