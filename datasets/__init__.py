@@ -1,7 +1,8 @@
 """Offline-first, checksummed data for the course: MNIST, IMDB, spoken digits, the toy problem.
 
-Spoken digits come from two synthesizers to train on (eSpeak NG, :mod:`datasets.spoken_digits`;
-Flite's voices modelled on recorded people, :mod:`datasets.flite_voices`), a neural voice to
+Spoken digits come from synthesizers to train on (eSpeak NG, :mod:`datasets.spoken_digits`;
+voices made from recorded people: Flite's, :mod:`datasets.flite_voices`, Festival's ``ked``,
+:mod:`datasets.festival_voices`, MBROLA's, :mod:`datasets.mbrola_voices`), a neural voice to
 validate on (Piper's ``joe``, :mod:`datasets.piper_voices`) and, for testing only, five real
 speakers (:mod:`datasets.real_voices`).
 

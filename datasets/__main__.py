@@ -22,6 +22,7 @@ NAMES = (
     "spoken_digits",
     "flite_voices",
     "festival_voices",
+    "mbrola_voices",
     "piper_voices",
     "real_voices",
     "toy",
@@ -29,7 +30,7 @@ NAMES = (
 # modules written separately; skipped if absent
 OPTIONAL = set(NAMES) - {"mnist", "imdb"}
 # Test-only extras: if they cannot be had, say why and how, but `make data` still succeeds.
-NOT_REQUIRED = {"flite_voices", "festival_voices", "piper_voices", "real_voices"}
+NOT_REQUIRED = {"flite_voices", "festival_voices", "mbrola_voices", "piper_voices", "real_voices"}
 TFDS_NAMES = {"mnist", "imdb", "spoken_digits"}  # also built as TFDS files (course_mnist, ...)
 
 

@@ -1,4 +1,4 @@
-"""Stand-ins for the flite and festival programs, for tests that must not need them."""
+"""Stand-ins for flite, festival and espeak-ng with MBROLA, for tests that must not need them."""
 
 import stat
 import sys
@@ -69,3 +69,27 @@ def fake_festival(folder, voices="kal_diphone ked_diphone", version="2.5.0:relea
     folder.mkdir(parents=True, exist_ok=True)
     text = FAKE_FESTIVAL.format(python=sys.executable, voices=voices, version=version)
     return script(folder / "festival", text)
+
+
+# A stand-in for espeak-ng speaking through MBROLA: writes the -w WAV, a tone that encodes the
+# digit and pitch, at 16 kHz (MBROLA's rate) or, for a voice it lacks, at eSpeak's own 22.05 kHz.
+FAKE_ESPEAK_MBROLA = """#!{python}
+import sys, wave
+import numpy as np
+args = sys.argv[1:]
+opts = dict(zip(args[:-1], args[1:]))
+words = ["zero","one","two","three","four","five","six","seven","eight","nine"]
+rate = 16000 if opts["-v"][3:] in "{voices}".split() else 22050
+t = np.arange(int(0.3 * 150 / float(opts["-s"]) * rate)) / rate
+tone = 100 + float(opts["-p"]) + 50 * words.index(args[-1].rstrip(".?!,"))
+x = 0.3 * np.sin(2 * np.pi * tone * t)
+with wave.open(opts["-w"], "wb") as w:
+    w.setnchannels(1); w.setsampwidth(2); w.setframerate(rate)
+    w.writeframes((x * np.hanning(len(t)) * 32767).astype("<i2").tobytes())
+"""
+
+
+def fake_espeak_mbrola(folder, voices="us1 us2 us3 en1"):
+    folder.mkdir(parents=True, exist_ok=True)
+    text = FAKE_ESPEAK_MBROLA.format(python=sys.executable, voices=voices)
+    return script(folder / "espeak-ng", text)
