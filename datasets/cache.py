@@ -499,6 +499,22 @@ def made_from_another_config(directory: str | os.PathLike, files: Sequence[str],
     return json.loads((Path(directory) / "config.json").read_text()) != config
 
 
+def ensure_made_from(
+    name: str,
+    files: Sequence[str],
+    sources: Sequence[Source],
+    config,
+    root: str | os.PathLike | None = None,
+    hint: str = HOW_TO_FIX,
+    force: bool = False,
+) -> Path:
+    """:func:`ensure` for a synthesized data set: made again if its cache was made from another
+    ``config`` (an object with ``to_json()``, stored in the cache's ``config.json``)."""
+    directory = dataset_dir(name, root)
+    force = force or made_from_another_config(directory, files, config.to_json())
+    return ensure(name, files, sources, root, hint, force)
+
+
 def write_manifest(directory: str | os.PathLike, files: Sequence[str], **info) -> dict:
     """Record the sha256 and size of ``files`` (plus ``info``) in ``directory/MANIFEST.json``."""
     directory = Path(directory)

@@ -205,11 +205,8 @@ def apt_source(
 
 
 def _ensure(root=None, config: Config = Config(), force: bool = False) -> Path:
-    directory = cache.dataset_dir(NAME, root)
-    force = force or cache.made_from_another_config(directory, FILES, config.to_json())
-    return cache.ensure(
-        NAME, FILES, [installed_source(config), apt_source(config)], root, HINT, force
-    )
+    sources = [installed_source(config), apt_source(config)]
+    return cache.ensure_made_from(NAME, FILES, sources, config, root, HINT, force)
 
 
 def prepare(root=None, config: Config = Config(), force: bool = False) -> dict:
