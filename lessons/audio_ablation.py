@@ -13,9 +13,12 @@ never decide anything.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import time
 from pathlib import Path
+
+import numpy as np
 
 from lessons import audio_model
 
@@ -30,6 +33,7 @@ CANDIDATES = (
     ("per-channel (per mel band) normalization", dict(normalize="channel")),
     ("Festival's ked (one more recorded man) added", dict(festival=True)),
     ("pitch: harmonics × 0.8–1.2, formants kept", dict(pitch=0.2)),
+    ("MBROLA voices (four more recorded people) added", dict(mbrola=True)),
 )
 
 
@@ -55,10 +59,54 @@ def accuracies(model, sets: dict) -> dict:
     }
 
 
-def run(train_row, sets: dict, epochs: int, seed: int, starts: int = 3, log=print) -> dict:
+def fingerprint(arrays, **settings) -> str:
+    """SHA-256 of what a row is trained and measured on: the bytes, shapes and dtypes of
+    ``arrays`` and the ``settings`` (batch size, learning rate, …). Two tables with the same
+    fingerprint saw the same data; the code is not in it (after changing how a row trains, run
+    without reuse)."""
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(memoryview(array).cast("B"))
+    return digest.hexdigest()
+
+
+def reusable(
+    recorded: dict | None, epochs: int, seed: int, starts: int, sets: dict, data: str | None
+) -> dict:
+    """``{(change, recipe): row}`` of the rows of ``recorded`` trained exactly as ``run`` would
+    train them now (same data fingerprint, epochs, seed, number of starts and measured sets):
+    training is deterministic given the seed, so such a row need not be trained again."""
+    if not recorded or data is None or recorded.get("fingerprint") != data:
+        return {}
+    if (recorded["epochs"], recorded["seed"]) != (epochs, seed):
+        return {}
+    rows = {}
+    for row in recorded["rows"]:
+        try:
+            if len(row["per_start"]) == starts and set(row["per_start"][0]) == set(sets):
+                rows[row["change"], audio_model.Recipe(**row["recipe"])] = row
+        except (KeyError, TypeError, IndexError):  # not a row this code wrote: train it again
+            continue
+    return rows
+
+
+def run(
+    train_row,
+    sets: dict,
+    epochs: int,
+    seed: int,
+    starts: int = 3,
+    log=print,
+    recorded: dict | None = None,
+    data: str | None = None,
+) -> dict:
     """Train each row's recipe from ``starts`` random starts; ``sets`` maps a name to ``(x, y)``;
     returns the table, each row's accuracies the mean over its starts (each start's in
-    ``per_start``).
+    ``per_start``). A row ``recorded`` (an earlier table) holds for the same recipe, epochs,
+    seed and sets, with the same ``data`` (its :func:`fingerprint`, kept in the table), is taken
+    from it, marked ``reused``, instead of trained again.
 
     ``train_row(recipe, epochs, seed)`` trains and returns a model taking waveforms. One start
     is not enough: retrained from another seed, the same recipe moves the validation score as
@@ -67,21 +115,28 @@ def run(train_row, sets: dict, epochs: int, seed: int, starts: int = 3, log=prin
     luck (the winner's curse). The mean of several starts shrinks both; it does not remove them.
     """
     rows, best, best_row = [], audio_model.Recipe(), None
+    earlier = reusable(recorded, epochs, seed, starts, sets, data)
     candidates = (("baseline: eSpeak; speed, shift, gain, noise, SpecAugment", {}),) + CANDIDATES
     for label, change in candidates:
         recipe = dataclasses.replace(best, **change)
-        started = time.perf_counter()
-        per_start = [accuracies(train_row(recipe, epochs, seed + k), sets) for k in range(starts)]
-        means = {name: sum(r[name] for r in per_start) / starts for name in per_start[0]}
-        row = {"change": label, "recipe": dataclasses.asdict(recipe), **means}
-        row["per_start"] = per_start
-        row["seconds"] = round(time.perf_counter() - started, 1)
+        if (label, recipe) in earlier:
+            row = dict(earlier[label, recipe], recipe=dataclasses.asdict(recipe), reused=True)
+        else:
+            started = time.perf_counter()
+            per_start = [
+                accuracies(train_row(recipe, epochs, seed + k), sets) for k in range(starts)
+            ]
+            means = {name: sum(r[name] for r in per_start) / starts for name in per_start[0]}
+            row = {"change": label, "recipe": dataclasses.asdict(recipe), **means}
+            row["per_start"] = per_start
+            row["seconds"] = round(time.perf_counter() - started, 1)
         row["kept"] = best_row is None or score(row) > score(best_row)
         if row["kept"]:
             best, best_row = recipe, row
         rows.append(row)
         log(format_row(row))
-    return {"epochs": epochs, "seed": seed, "rows": rows, "chosen": dataclasses.asdict(best)}
+    chosen = dataclasses.asdict(best)
+    return {"epochs": epochs, "seed": seed, "fingerprint": data, "rows": rows, "chosen": chosen}
 
 
 COLUMNS = {  # key: heading
@@ -107,6 +162,8 @@ def format_row(row: dict) -> str:
         f"{row[c]:10.1%}" if isinstance(row.get(c), float) else f"{'—':>10s}" for c in COLUMNS
     )
     line = f"   {row['change'][:56]:56s} {cells}  {'kept' if row['kept'] else 'dropped'}"
+    if row.get("reused"):
+        line += " (from the earlier table)"
     if len(row.get("per_start", [])) > 1:  # how far apart the starts were: the row's own noise
         scores = ", ".join(f"{score(r):.2%}" for r in row["per_start"])  # each model's own
         line += f" (score {score(row):.2%}; per start: {scores})"
@@ -129,9 +186,24 @@ def load(path: Path = RECORD) -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
+def earlier_table(paths) -> tuple[dict | None, str]:
+    """The first of ``paths`` holding a table, and a line saying which (or why none)."""
+    for path in paths:
+        try:
+            table = load(path)
+        except (OSError, ValueError) as error:
+            return None, f"{path} is not a readable ablation table ({error}): every row trained"
+        if table is not None:
+            if not isinstance(table, dict) or not isinstance(table.get("rows"), list):
+                return None, f"{path} holds no ablation rows: every row trained"
+            when = table.get("recorded", "undated")
+            return table, f"rows trained the same way are taken from {path} ({when})"
+    return None, "no earlier ablation table: every row trained"
+
+
 def row_of(table: dict, recipe: audio_model.Recipe) -> dict | None:
     """The last row of ``table`` that trained ``recipe``, or None."""
-    same = [row for row in table["rows"] if row["recipe"] == dataclasses.asdict(recipe)]
+    same = [row for row in table["rows"] if audio_model.Recipe(**row["recipe"]) == recipe]
     return same[-1] if same else None
 
 

@@ -20,7 +20,14 @@ from custom_layers.audio import (
     PitchWarp,
     SpecAugment,
 )
-from datasets import cache, festival_voices, flite_voices, piper_voices, spoken_digits
+from datasets import (
+    cache,
+    festival_voices,
+    flite_voices,
+    mbrola_voices,
+    piper_voices,
+    spoken_digits,
+)
 
 SAMPLE_RATE = spoken_digits.SAMPLE_RATE
 # 12 of the 71 training voice variants, drawn once (sorted(default_rng(7).choice(<the 71>, 12))):
@@ -47,6 +54,7 @@ class Recipe:
 
     flite: bool = False  # add Flite's voices (made from recordings of real people) to training
     festival: bool = False  # add Festival's ked (cut from one more man's recordings) to training
+    mbrola: bool = False  # add MBROLA's four voices (diphones of four more people) to training
     max_hz: float = 8000.0  # top of the mel filterbank; 4000 keeps only what a phone line carries
     telephone: float = 0.0  # fraction of clips through a telephone band + μ-law coding
     equalize_db: float = 0.0  # random equalization of ± this many dB (every clip)
@@ -213,6 +221,22 @@ def load_festival(quick: bool = False):
         return None, " ".join(str(error).split())
     keep = slice(0, 2 * spoken_digits.NUM_CLASSES) if quick else slice(None)  # rendition-major
     return (x[keep], y[keep]), None
+
+
+def load_mbrola(quick: bool = False):
+    """``((x, y), None)``: MBROLA's four training voices, or ``(None, why)`` if missing.
+
+    ``quick`` keeps the first two renditions of every digit by every voice (80 clips).
+    """
+    try:
+        (x, y, _), _ = mbrola_voices.load_data()
+    except (cache.DataUnavailableError, OSError, ValueError) as error:
+        return None, " ".join(str(error).split())
+    if quick:
+        per_voice = mbrola_voices.Config().renditions * spoken_digits.NUM_CLASSES  # voice-major
+        first_two = np.arange(len(x)) % per_voice < 2 * spoken_digits.NUM_CLASSES
+        x, y = x[first_two], y[first_two]
+    return (x, y), None
 
 
 def load_piper(quick: bool = False):

