@@ -40,19 +40,29 @@ def check_tools(*tools: str) -> None:
 
 
 def archive_sources(system_sources: str, components: tuple[str, ...]) -> str:
-    """apt's ``.sources`` (deb822) text of ``system_sources`` with every stanza's components
-    replaced by ``components``: the same archives and suites, other parts of them."""
+    """apt's ``.sources`` (deb822) text of ``system_sources`` with the components of every
+    archive that serves ``main`` replaced by ``components``: the same archives and suites,
+    other parts of them. Other repositories (a vendor's, a flat one with ``Suites: /``) are
+    left out: they have no such parts, and apt refuses components on a flat repository."""
     stanzas = []
     for stanza in system_sources.strip().split("\n\n"):
         fields = [line for line in stanza.splitlines() if line and not line.startswith("#")]
-        if not any(line.startswith("Types:") and "deb" in line.split()[1:] for line in fields):
+        value = {key: rest.split() for key, _, rest in (line.partition(":") for line in fields)}
+        if "deb" not in value.get("Types", []) or "main" not in value.get("Components", []):
+            continue
+        if any(suite.endswith("/") for suite in value.get("Suites", [])):
             continue
         kept = [line for line in fields if not line.startswith(("Components:", "Types:"))]
         stanzas.append("\n".join(["Types: deb", *kept, f"Components: {' '.join(components)}"]))
     return "\n\n".join(stanzas) + "\n"
 
 
-OPTION_FIELDS = {"signed-by": "Signed-By", "arch": "Architectures", "trusted": "Trusted"}
+OPTION_FIELDS = {  # one-line option: deb822 field
+    "signed-by": "Signed-By",
+    "arch": "Architectures",
+    "trusted": "Trusted",
+    "check-valid-until": "Check-Valid-Until",
+}
 
 
 def one_line_sources(text: str) -> str:
@@ -66,6 +76,7 @@ def one_line_sources(text: str) -> str:
         words = re.sub(r"\[[^]]*\]", " ", line).split()
         if len(words) >= 3 and words[0] == "deb":
             fields = ["Types: deb", f"URIs: {words[1]}", f"Suites: {words[2]}"]
+            fields += [f"Components: {' '.join(words[3:])}"] if words[3:] else []
             for key, _, value in (option.partition("=") for option in options):
                 if key in OPTION_FIELDS:
                     fields.append(f"{OPTION_FIELDS[key]}: {value.replace(',', ' ')}")

@@ -70,10 +70,13 @@ def test_other_components_are_listed_in_a_private_apt_state_of_the_systems_archi
         "Types: deb\n# a comment\nURIs: http://archive.example/debian\n"
         "Suites: bookworm bookworm-updates\nComponents: main\nSigned-By: /k.gpg\n\n"
         "Types: deb-src\nURIs: http://archive.example/debian\nSuites: bookworm\n"
-        "Components: main\n"
+        "Components: main\n\n"
+        "Types: deb\nURIs: http://vendor.example/repo\nSuites: stable\nComponents: tools\n"
     )
+    (etc / "sources.list.d/flat.list").write_text("deb [trusted=yes] http://flat.example/x /\n")
     (etc / "sources.list").write_text(
-        "deb [arch=amd64,arm64 signed-by=/s.gpg check-date=no] http://other.example/debian-security"
+        "deb [arch=amd64,arm64 signed-by=/s.gpg check-date=no check-valid-until=no] "
+        "http://other.example/debian-security"
         " bookworm-security main # x\n"
     )
     log = tmp_path / "apt.log"
@@ -83,9 +86,10 @@ def test_other_components_are_listed_in_a_private_apt_state_of_the_systems_archi
     listed = (work / "parts/archive.sources").read_text()
     assert listed == (
         "Types: deb\nURIs: http://archive.example/debian\nSuites: bookworm bookworm-updates\n"
-        "Signed-By: /k.gpg\nComponents: main non-free\n\n"  # the source-only stanza is left out
+        # the source-only stanza, the vendor's and the flat repository are left out
+        "Signed-By: /k.gpg\nComponents: main non-free\n\n"
         "Types: deb\nURIs: http://other.example/debian-security\nSuites: bookworm-security\n"
-        "Architectures: amd64 arm64\nSigned-By: /s.gpg\n"  # the key is kept, check-date is not
+        "Architectures: amd64 arm64\nSigned-By: /s.gpg\nCheck-Valid-Until: no\n"  # not check-date
         "Components: main non-free\n"
     )
     assert log.read_text().split() == ["update", *options]  # the system's lists are untouched
