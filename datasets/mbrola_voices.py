@@ -113,7 +113,9 @@ def plan(config: Config = Config()) -> list[dict]:
                         "voice": voice,
                         "rate": int(rng.integers(config.rate[0], config.rate[1] + 1)),
                         "pitch": int(rng.integers(config.pitch[0], config.pitch[1] + 1)),
-                        "ending": flite_voices.ENDINGS[int(rng.integers(4))],
+                        "ending": flite_voices.ENDINGS[
+                            int(rng.integers(len(flite_voices.ENDINGS)))
+                        ],
                     }
                 )
     return clips
@@ -137,17 +139,21 @@ class Speaker:
                 env[name] = os.pathsep.join(
                     [value] + [p for p in env.get(name, "").split(os.pathsep) if p]
                 )
-        out = folder / f"{clip['voice']}-{clip['digit']}-{clip['rate']}-{clip['pitch']}.wav"
+        handle, name = tempfile.mkstemp(suffix=".wav", dir=folder)  # unique: clips run in threads
+        os.close(handle)
+        out = Path(name)
         command = [self.program] + ([f"--path={self.data_parent}"] if self.data_parent else [])
         command += ["-v", f"mb-{clip['voice']}", "-s", str(clip["rate"]), "-p", str(clip["pitch"])]
         command += ["-w", str(out), spoken_digits.DIGITS[clip["digit"]] + clip["ending"]]
-        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
-        said = (result.stderr + result.stdout).strip()
-        if result.returncode != 0 or not out.is_file():
-            raise RuntimeError(f"espeak-ng -v mb-{clip['voice']} failed: {said[-200:]}")
-        with wave.open(str(out), "rb") as w:
-            samples = np.frombuffer(w.readframes(w.getnframes()), np.int16), w.getframerate()
-        out.unlink()
+        try:
+            result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+            said = " ".join((result.stderr + result.stdout).split())  # one line, for the error
+            if result.returncode != 0 or not out.is_file() or not out.stat().st_size:
+                raise RuntimeError(f"espeak-ng -v mb-{clip['voice']} failed: {said[-200:]}")
+            with wave.open(str(out), "rb") as w:
+                samples = np.frombuffer(w.readframes(w.getnframes()), np.int16), w.getframerate()
+        finally:
+            out.unlink(missing_ok=True)
         if samples[1] != RATE or not len(samples[0]):  # eSpeak's own formants, not MBROLA
             raise RuntimeError(
                 f"espeak-ng did not speak with MBROLA's {clip['voice']} "
