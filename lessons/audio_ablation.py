@@ -18,7 +18,9 @@ import json
 import time
 from pathlib import Path
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 from lessons import audio_model
 
@@ -59,36 +61,47 @@ def accuracies(model, sets: dict) -> dict:
     }
 
 
-def fingerprint(arrays, **settings) -> str:
-    """SHA-256 of what a row is trained and measured on: the bytes, shapes and dtypes of
-    ``arrays`` and the ``settings`` (batch size, learning rate, …). Two tables with the same
-    fingerprint saw the same data; the code is not in it (after changing how a row trains, run
-    without reuse)."""
-    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
-    for array in arrays:
-        array = np.ascontiguousarray(array)
-        digest.update(f"{array.dtype.str}{array.shape}".encode())
-        digest.update(memoryview(array).cast("B"))
-    return digest.hexdigest()
+def digest(array) -> str:
+    """SHA-256 of an array's dtype, shape and bytes."""
+    array = np.ascontiguousarray(array)
+    hashed = hashlib.sha256(f"{array.dtype.str}{array.shape}".encode())
+    hashed.update(memoryview(array.reshape(-1)).cast("B"))  # 1-D: an empty array casts too
+    return hashed.hexdigest()
 
 
-def reusable(
-    recorded: dict | None, epochs: int, seed: int, starts: int, sets: dict, data: str | None
-) -> dict:
-    """``{(change, recipe): row}`` of the rows of ``recorded`` trained exactly as ``run`` would
-    train them now (same data fingerprint, epochs, seed, number of starts and measured sets):
-    training is deterministic given the seed, so such a row need not be trained again."""
-    if not recorded or data is None or recorded.get("fingerprint") != data:
-        return {}
-    if (recorded["epochs"], recorded["seed"]) != (epochs, seed):
-        return {}
+def fingerprint(digests, **settings) -> str:
+    """SHA-256 of what one row is trained and measured on: the :func:`digest` of each array it
+    uses and the ``settings`` (batch size, learning rate, library versions, devices). Two rows
+    with the same fingerprint saw the same data; the code is not in it (after changing how a
+    row trains, run without reuse)."""
+    return hashlib.sha256(
+        json.dumps([list(digests), settings], sort_keys=True).encode()
+    ).hexdigest()
+
+
+def environment() -> dict:
+    """What a row's numbers depend on besides its data and code: the libraries' versions and
+    the kinds of device it ran on (a GPU's kernels round differently from the CPU's)."""
+    devices = sorted({device.device_type for device in tf.config.list_logical_devices()})
+    return {"tensorflow": tf.__version__, "keras": keras.__version__, "devices": devices}
+
+
+def reusable(tables, epochs: int, seed: int, starts: int, sets: dict) -> dict:
+    """``{(change, recipe, fingerprint): row}`` of the rows of the earlier ``tables`` trained
+    as ``run`` trains now (same epochs, seed, number of starts and measured sets; the row's
+    data fingerprint is matched by ``run``): training is deterministic given the seed, so such a
+    row need not be trained again. The first table holding a row wins."""
     rows = {}
-    for row in recorded["rows"]:
-        try:
-            if len(row["per_start"]) == starts and set(row["per_start"][0]) == set(sets):
-                rows[row["change"], audio_model.Recipe(**row["recipe"])] = row
-        except (KeyError, TypeError, IndexError):  # not a row this code wrote: train it again
+    for table in tables:
+        if (table.get("epochs"), table.get("seed")) != (epochs, seed):
             continue
+        for row in table.get("rows", []):
+            try:
+                if len(row["per_start"]) == starts and set(row["per_start"][0]) == set(sets):
+                    key = (row["change"], audio_model.Recipe(**row["recipe"]), row["fingerprint"])
+                    rows.setdefault(key, dict(row, reused=table.get("path", "an earlier table")))
+            except (KeyError, TypeError, IndexError):  # not a row this code wrote: train again
+                continue
     return rows
 
 
@@ -99,14 +112,15 @@ def run(
     seed: int,
     starts: int = 3,
     log=print,
-    recorded: dict | None = None,
-    data: str | None = None,
+    earlier=(),
+    data=None,
 ) -> dict:
     """Train each row's recipe from ``starts`` random starts; ``sets`` maps a name to ``(x, y)``;
     returns the table, each row's accuracies the mean over its starts (each start's in
-    ``per_start``). A row ``recorded`` (an earlier table) holds for the same recipe, epochs,
-    seed and sets, with the same ``data`` (its :func:`fingerprint`, kept in the table), is taken
-    from it, marked ``reused``, instead of trained again.
+    ``per_start``). ``data(recipe)`` is the :func:`fingerprint` of what that recipe trains on,
+    kept in its row; a row of an ``earlier`` table with the same change, recipe and fingerprint,
+    trained with the same epochs, seed and sets, is taken from it, marked ``reused`` (with where
+    it came from), instead of trained again.
 
     ``train_row(recipe, epochs, seed)`` trains and returns a model taking waveforms. One start
     is not enough: retrained from another seed, the same recipe moves the validation score as
@@ -115,12 +129,13 @@ def run(
     luck (the winner's curse). The mean of several starts shrinks both; it does not remove them.
     """
     rows, best, best_row = [], audio_model.Recipe(), None
-    earlier = reusable(recorded, epochs, seed, starts, sets, data)
+    recorded = reusable(earlier, epochs, seed, starts, sets) if data is not None else {}
     candidates = (("baseline: eSpeak; speed, shift, gain, noise, SpecAugment", {}),) + CANDIDATES
     for label, change in candidates:
         recipe = dataclasses.replace(best, **change)
-        if (label, recipe) in earlier:
-            row = dict(earlier[label, recipe], recipe=dataclasses.asdict(recipe), reused=True)
+        used = None if data is None else data(recipe)
+        if (label, recipe, used) in recorded:
+            row = dict(recorded[label, recipe, used], recipe=dataclasses.asdict(recipe))
         else:
             started = time.perf_counter()
             per_start = [
@@ -130,13 +145,13 @@ def run(
             row = {"change": label, "recipe": dataclasses.asdict(recipe), **means}
             row["per_start"] = per_start
             row["seconds"] = round(time.perf_counter() - started, 1)
+            row["fingerprint"] = used
         row["kept"] = best_row is None or score(row) > score(best_row)
         if row["kept"]:
             best, best_row = recipe, row
         rows.append(row)
         log(format_row(row))
-    chosen = dataclasses.asdict(best)
-    return {"epochs": epochs, "seed": seed, "fingerprint": data, "rows": rows, "chosen": chosen}
+    return {"epochs": epochs, "seed": seed, "rows": rows, "chosen": dataclasses.asdict(best)}
 
 
 COLUMNS = {  # key: heading
@@ -186,24 +201,30 @@ def load(path: Path = RECORD) -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def earlier_table(paths) -> tuple[dict | None, str]:
-    """The first of ``paths`` holding a table, and a line saying which (or why none)."""
+def earlier_tables(paths) -> tuple[list, list]:
+    """``(tables, problems)``: the tables in those of ``paths`` that hold one (each with its
+    ``path``), and a line for each that could not be read."""
+    tables, problems = [], []
     for path in paths:
         try:
             table = load(path)
         except (OSError, ValueError) as error:
-            return None, f"{path} is not a readable ablation table ({error}): every row trained"
-        if table is not None:
-            if not isinstance(table, dict) or not isinstance(table.get("rows"), list):
-                return None, f"{path} holds no ablation rows: every row trained"
-            when = table.get("recorded", "undated")
-            return table, f"rows trained the same way are taken from {path} ({when})"
-    return None, "no earlier ablation table: every row trained"
+            problems.append(f"{path} is not a readable ablation table ({error}); not used")
+            continue
+        if table is None:
+            continue
+        if not isinstance(table, dict) or not isinstance(table.get("rows"), list):
+            problems.append(f"{path} holds no ablation rows; not used")
+            continue
+        tables.append(dict(table, path=f"{path} ({table.get('recorded', 'undated')})"))
+    return tables, problems
 
 
 def row_of(table: dict, recipe: audio_model.Recipe) -> dict | None:
-    """The last row of ``table`` that trained ``recipe``, or None."""
-    same = [row for row in table["rows"] if audio_model.Recipe(**row["recipe"]) == recipe]
+    """The last row of ``table`` that trained ``recipe``, or None (a field a row's recipe lacks
+    is the default: it was added after the row was trained, with the default's behaviour)."""
+    default, wanted = dataclasses.asdict(audio_model.Recipe()), dataclasses.asdict(recipe)
+    same = [row for row in table["rows"] if {**default, **row["recipe"]} == wanted]
     return same[-1] if same else None
 
 

@@ -48,8 +48,8 @@ def extra(parser):
     parser.add_argument(
         "--reuse-rows",
         action="store_true",
-        help="with --ablation: take the rows an earlier table (this --out folder's "
-        "ablation.json, else the recorded one) trained on the same data the same way",
+        help="with --ablation: take the rows that earlier tables (this --out folder's "
+        "ablation.json, then the recorded one) trained the same way on the same data",
     )
 
 
@@ -321,9 +321,10 @@ common.show_source(SpecAugment.call)
 # training clips; random equalization; the vocal-tract-length warp; reverberation; per-channel
 # normalization; Festival's `ked` added to the training set (on top of all the rest: one
 # more recorded speaker for whatever recipe the others gave); the pitch warp; and, last,
-# MBROLA's four recorded voices (added after the other rows were recorded: `--reuse-rows` takes
-# from an earlier table the rows trained the same way, from the same seeds on the same data,
-# which a fingerprint of the data checks, and trains only the rest).
+# MBROLA's four recorded voices. (A candidate added later need not cost a whole new table:
+# `--ablation --reuse-rows` takes from earlier tables every row trained the same way, from the
+# same seeds on the same data, which a fingerprint of each row's data checks, and trains only
+# the rest.)
 #
 # Each row is trained three times, from three *starts* (a start is one training run from its own
 # seed: its own initial weights, data order and augmentations; every row uses the same three
@@ -391,36 +392,54 @@ if args.ablation:
     ablation_epochs = 1 if args.quick else args.epochs
     print(f"Ablation, {ablation_epochs} epochs per row:\n{audio_ablation.header()}")
     starts = 1 if args.quick else 3
-    # what every row is trained and measured on, so a row is reused only for the same data
-    trained_on = (x_fit, y_fit, x_flite, y_flite, x_festival, y_festival, x_mbrola, y_mbrola)
-    data = audio_ablation.fingerprint(
-        [*trained_on, *(a for xy in ablation_sets.values() for a in xy)],
-        sets=list(ablation_sets),
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-    )
-    recorded = None
+    # what each row trains and is measured on, so a row is reused only for the same data
+    digests = {
+        name: [audio_ablation.digest(a) for a in arrays]
+        for name, arrays in {
+            "espeak": (x_fit, y_fit),
+            "flite": (x_flite, y_flite),
+            "festival": (x_festival, y_festival),
+            "mbrola": (x_mbrola, y_mbrola),
+            **{f"set {name}": xy for name, xy in ablation_sets.items()},
+        }.items()
+    }
+    settings = dict(batch_size=args.batch_size, learning_rate=args.learning_rate)
+    settings |= audio_ablation.environment()
+
+    def row_data(recipe):
+        """The fingerprint of what a row of ``recipe`` trains on and is measured on."""
+        used = ["espeak"] + [n for n in ("flite", "festival", "mbrola") if getattr(recipe, n)]
+        used += [f"set {name}" for name in ablation_sets]
+        return audio_ablation.fingerprint([(n, digests[n]) for n in used], **settings)
+
+    earlier = []
     if args.reuse_rows:
-        earlier = (args.out / "ablation.json", audio_ablation.RECORD)
-        recorded, said = audio_ablation.earlier_table(earlier)
-        print(f"--reuse-rows: {said}")
+        earlier, problems = audio_ablation.earlier_tables(
+            (args.out / "ablation.json", audio_ablation.RECORD)
+        )
+        for problem in problems:
+            print(f"--reuse-rows: {problem}")
     table = audio_ablation.run(
         train_recipe,
         ablation_sets,
         ablation_epochs,
         args.seed,
         starts,
-        recorded=recorded,
-        data=data,
+        earlier=earlier,
+        data=row_data,
     )
     table["real_clips"] = len(x_real)  # what the real column measured
     command = "python -m lessons.lesson_08_audio_spectrograms --ablation" + (
         " --quick" if args.quick else ""
     )
-    if recorded is not None:
-        reused = sum(bool(row.get("reused")) for row in table["rows"])
-        earlier_time = recorded.get("recorded", "undated")
-        command += f" --reuse-rows ({reused} rows from the table of {earlier_time})"
+    if args.reuse_rows:
+        command += " --reuse-rows"
+        reused = [row["reused"] for row in table["rows"] if row.get("reused")]
+        table["reused"] = {source: reused.count(source) for source in dict.fromkeys(reused)}
+        print(
+            f"--reuse-rows: {len(reused)} of {len(table['rows'])} rows taken from earlier tables"
+            + "".join(f"; {n} from {source}" for source, n in table["reused"].items())
+        )
     audio_ablation.save(table, args.out / "ablation.json", command)
     if not args.quick:
         audio_ablation.save(table, audio_ablation.RECORD, command)
